@@ -16,6 +16,7 @@ client (never SQL, a path or a secret).
     ├── UnauthorizedError               401
     ├── ForbiddenError                  403
     ├── NotFoundError                   404
+    ├── ConflictError                   409  a unique constraint refused a write
     ├── PayloadTooLargeError            413
     └── TooManyRequestsError            429
 """
@@ -130,6 +131,21 @@ class ForbiddenError(FerrybaseError):
 class NotFoundError(FerrybaseError):
     code = "not_found"
     default_message = "The requested resource wasn't found."
+
+
+class ConflictError(FerrybaseError):
+    """A write broke a unique constraint; ``columns`` names the columns involved.
+
+    Raised by the stores (translated from their drivers' integrity errors) and turned into
+    ``validation_not_unique`` field errors by the core.
+    """
+
+    code = "conflict"
+    default_message = "Value must be unique."
+
+    def __init__(self, columns: tuple[str, ...] = ()) -> None:
+        self.columns = columns
+        super().__init__()
 
 
 class PayloadTooLargeError(FerrybaseError):

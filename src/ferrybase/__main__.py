@@ -1,0 +1,3 @@
+from ferrybase.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""The HTTP surface: every route group in one place, and the ASGI app that serves them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from ferrybase.api import auth_password, health, records
+from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
+from ferrybase.api.middleware import HttpMiddleware
+from ferrybase.core.app import Core
+from ferrybase.errors import FerrybaseError
+
+RECORDS = "/api/collections/{collection}/records"
+AUTH = "/api/collections/{collection}"
+
+ROUTES = [
+    # health
+    Route("/api/health", health.health, methods=["GET"]),
+    # auth
+    Route(f"{AUTH}/auth-with-password", auth_password.auth_with_password, methods=["POST"]),
+    Route(f"{AUTH}/auth-refresh", auth_password.auth_refresh, methods=["POST"]),
+    # records
+    Route(RECORDS, records.create_record, methods=["POST"]),
+    Route(RECORDS + "/{id}", records.view_record, methods=["GET"]),
+    Route(RECORDS + "/{id}", records.delete_record, methods=["DELETE"]),
+]
+
+
+async def _unexpected(request: object, exc: Exception) -> object:
+    return render_unexpected(exc)
+
+
+def create_app(core_factory: Callable[[], AsyncIterator[Core]], *, max_body_size: int) -> Starlette:
+    """The ASGI app; ``core_factory`` opens the core at start-up and closes it at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async for core in core_factory():
+            app.state.core = core
+            yield
+
+    app = Starlette(
+        routes=ROUTES,
+        lifespan=lifespan,
+        exception_handlers={
+            FerrybaseError: handle_ferrybase_error,
+            404: handle_not_found,
+            405: handle_not_found,
+            Exception: _unexpected,  # type: ignore[dict-item]
+        },
+    )
+    app.add_middleware(HttpMiddleware, max_body_size=max_body_size)
+    return app

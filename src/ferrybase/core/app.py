@@ -1,0 +1,27 @@
+"""The core as one object: what the API, the command line and hooks call into."""
+
+from __future__ import annotations
+
+from ferrybase.core.auth import Authenticator
+from ferrybase.core.ports import Passwords, Store, Tokens
+from ferrybase.core.records import Records
+from ferrybase.core.registry import CollectionRegistry
+
+
+class Core:
+    """Collections, records and auth over one store. Build it with :meth:`start`."""
+
+    def __init__(self, store: Store, passwords: Passwords, tokens: Tokens) -> None:
+        self.store = store
+        self.collections = CollectionRegistry()
+        self.records = Records(store, self.collections, passwords)
+        self.auth = Authenticator(self.records, passwords, tokens)
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Apply pending migrations (under the store's lock) and load the collections."""
+        if migrate:
+            await self.store.migrate()
+        await self.collections.load(self.store)
+
+    async def close(self) -> None:
+        await self.store.close()

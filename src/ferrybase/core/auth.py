@@ -1,0 +1,150 @@
+"""Signing in: password sign-in, token refresh, token verification and superuser accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ferrybase.core.collections import SUPERUSERS, Collection
+from ferrybase.core.ports import InvalidTokenError, Passwords, Tokens
+from ferrybase.core.records import GUEST, Auth, Record, Records
+from ferrybase.core.values import generate, validate
+from ferrybase.errors import (
+    AuthenticationError,
+    FieldError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
+
+TOKEN_AUTH = "auth"
+
+
+class Authenticator:
+    def __init__(self, records: Records, passwords: Passwords, tokens: Tokens) -> None:
+        self.records = records
+        self.passwords = passwords
+        self.tokens = tokens
+
+    def auth_collection(self, id_or_name: str) -> Collection:
+        collection = self.records.collections.get(id_or_name)
+        if collection is None:
+            raise NotFoundError("Missing or invalid collection context.")
+        if not collection.is_auth:
+            raise NotFoundError("Missing or invalid auth collection context.")
+        return collection
+
+    def issue_token(self, record: Record, *, refreshable: bool = True) -> str:
+        collection = record.collection
+        claims = {
+            "collectionId": collection.id,
+            "id": record.id,
+            "refreshable": refreshable,
+            "type": TOKEN_AUTH,
+        }
+        key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
+        return self.tokens.sign(claims, key, collection.token_duration("authToken"))
+
+    async def with_password(
+        self,
+        collection: Collection,
+        identity: Any,
+        password: Any,
+        identity_field: Any = None,
+    ) -> Record:
+        """The record whose identity and password match, or :class:`AuthenticationError`."""
+        options = collection.options["passwordAuth"]
+        if not options.get("enabled"):
+            raise ForbiddenError(
+                "The collection is not configured to allow password authentication."
+            )
+        errors: dict[str, FieldError] = {}
+        if not isinstance(identity, str) or not identity:
+            errors["identity"] = FieldError("validation_required", "Cannot be blank.")
+        if not isinstance(password, str) or not password:
+            errors["password"] = FieldError("validation_required", "Cannot be blank.")
+        fields = list(options.get("identityFields") or [])
+        if identity_field not in (None, ""):
+            if identity_field not in fields:
+                errors["identityField"] = FieldError(
+                    "validation_in_invalid", "Must be a valid value."
+                )
+            fields = [str(identity_field)]
+        if errors:
+            raise ValidationError(errors)
+        assert isinstance(identity, str) and isinstance(password, str)
+        record = None
+        for name in fields:
+            record = await self.records.find_by(collection, name, identity)
+            if record is not None:
+                break
+        stored = None if record is None else str(record.data["password"])
+        if not await self.passwords.verify(stored, password) or record is None:
+            raise AuthenticationError()
+        return record
+
+    async def authenticate(self, token: str) -> Auth:
+        """The auth a token carries; any fault makes the caller a guest."""
+        try:
+            claims = self.tokens.unverified_claims(token)
+        except InvalidTokenError:
+            return GUEST
+        if claims.get("type") != TOKEN_AUTH:
+            return GUEST
+        collection = self.records.collections.get(str(claims.get("collectionId", "")))
+        if collection is None or not collection.is_auth or not isinstance(claims.get("id"), str):
+            return GUEST
+        record = await self.records.find(collection, claims["id"])
+        if record is None:
+            return GUEST
+        key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
+        try:
+            self.tokens.verify(token, key, TOKEN_AUTH)
+        except InvalidTokenError:
+            return GUEST
+        return Auth(record)
+
+    def refresh(self, collection: Collection, auth: Auth) -> Record:
+        """The record of a refreshable token of this collection, for a new token."""
+        if auth.record is None:
+            raise UnauthorizedError()
+        if auth.record.collection.id != collection.id:
+            raise ForbiddenError(
+                f"The request requires auth record from {collection.name} collection."
+            )
+        return auth.record
+
+    # -- superusers (the command line's ``superuser`` group) ---------------------------------
+
+    async def upsert_superuser(self, email: str, password: str) -> Record:
+        """Create the superuser, or set the password of an existing one (rotating tokenKey)."""
+        collection = self.auth_collection(SUPERUSERS)
+        existing = await self.records.find_by(collection, "email", email)
+        if existing is None:
+            return await self.create_superuser(email, password)
+        password_field = collection.field("password")
+        token_key_field = collection.field("tokenKey")
+        assert password_field is not None and token_key_field is not None
+        error = validate(password_field, password)
+        if error is not None:
+            raise ValidationError({"password": error})
+        changes = {
+            "password": await self.passwords.hash(password),
+            # A new tokenKey revokes every token issued before, as PocketBase's upsert does.
+            "tokenKey": generate(token_key_field.opt("autogeneratePattern")),
+        }
+        return await self.records.write_fields(collection, existing.id, changes)
+
+    async def create_superuser(self, email: str, password: str) -> Record:
+        collection = self.auth_collection(SUPERUSERS)
+        body = {"email": email, "password": password, "passwordConfirm": password}
+        superuser = Auth(Record(collection, {"id": "", "tokenKey": ""}))
+        return await self.records.create(collection, body, superuser)
+
+    async def delete_superuser(self, email: str) -> None:
+        collection = self.auth_collection(SUPERUSERS)
+        record = await self.records.find_by(collection, "email", email)
+        if record is None:
+            raise NotFoundError(f"Superuser {email!r} is missing.")
+        superuser = Auth(record)
+        await self.records.delete(collection, record.id, superuser)

@@ -1,0 +1,213 @@
+"""Collections: the model, its JSON shape, and the system collections Ferrybase ships.
+
+A collection is a real table (named after the collection, a column per field) plus one row in
+``_collections`` holding its definition. This module only knows the definition; the DDL is
+the store's business (``store/schema.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ferrybase.core.auth_options import AUTH_OPTION_DEFAULTS, TOKEN_OPTIONS
+from ferrybase.core.fields import Field
+
+BASE = "base"
+AUTH = "auth"
+VIEW = "view"
+
+RULES = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
+AUTH_RULES = ("authRule", "manageRule")
+
+SUPERUSERS = "_superusers"
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def collection_id(type_: str, name: str) -> str:
+    """PocketBase's default collection id: ``pbc_`` and the crc32 of type and name."""
+    return f"pbc_{zlib.crc32((type_ + name).encode())}"
+
+
+def random_secret(length: int = 50) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+
+
+@dataclass
+class Collection:
+    """One collection's definition, as stored in ``_collections``."""
+
+    name: str
+    type: str = BASE
+    id: str = ""
+    system: bool = False
+    fields: list[Field] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+    rules: dict[str, str | None] = field(default_factory=dict)
+    # Type-specific options: for auth collections everything in AUTH_OPTION_DEFAULTS, with
+    # each token option's ``secret``; for view collections ``viewQuery``.
+    options: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    updated: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = collection_id(self.type, self.name)
+        for rule in RULES + (AUTH_RULES if self.is_auth else ()):
+            self.rules.setdefault(rule, None)
+        if self.is_auth:
+            self.rules.setdefault("authRule", "")
+            merged = copy.deepcopy(AUTH_OPTION_DEFAULTS)
+            for key, value in self.options.items():
+                if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                    merged[key].update(value)
+                else:
+                    merged[key] = value
+            for token in TOKEN_OPTIONS:
+                if not merged[token].get("secret"):
+                    merged[token]["secret"] = random_secret()
+            self.options = merged
+        self._by_name = {f.name: f for f in self.fields}
+
+    @property
+    def is_auth(self) -> bool:
+        return self.type == AUTH
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    def field(self, name: str) -> Field | None:
+        return self._by_name.get(name)
+
+    def token_secret(self, kind: str) -> str:
+        """The signing secret of a token kind (``authToken``, ``fileToken``, ...)."""
+        return str(self.options[kind]["secret"])
+
+    def token_duration(self, kind: str) -> int:
+        return int(self.options[kind]["duration"])
+
+    def to_api(self) -> dict[str, Any]:
+        """The JSON PocketBase returns for a collection (secrets left out)."""
+        out: dict[str, Any] = {"id": self.id}
+        for rule in RULES:
+            out[rule] = self.rules[rule]
+        out.update(
+            name=self.name,
+            type=self.type,
+            fields=[f.to_api() for f in self.fields],
+            indexes=list(self.indexes),
+            created=self.created,
+            updated=self.updated,
+            system=self.system,
+        )
+        if self.is_auth:
+            for rule in AUTH_RULES:
+                out[rule] = self.rules[rule]
+            for key, value in self.options.items():
+                out[key] = _without_secret(value) if key in TOKEN_OPTIONS else copy.deepcopy(value)
+        elif self.type == VIEW:
+            out["viewQuery"] = self.options.get("viewQuery", "")
+        return out
+
+    def to_row(self) -> dict[str, Any]:
+        """The ``_collections`` row (fields, indexes and options as JSON-able values)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "system": self.system,
+            "fields": [f.to_api() for f in self.fields],
+            "indexes": list(self.indexes),
+            "rules": dict(self.rules),
+            "options": copy.deepcopy(self.options),
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Collection:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            type=row["type"],
+            system=bool(row["system"]),
+            fields=[Field.from_api(f) for f in row["fields"]],
+            indexes=list(row["indexes"]),
+            rules=dict(row["rules"]),
+            options=dict(row["options"]),
+            created=row["created"],
+            updated=row["updated"],
+        )
+
+
+def _without_secret(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k != "secret"}
+
+
+def auth_system_fields() -> list[Field]:
+    """The fields every auth collection has, in PocketBase's order."""
+    return [
+        id_field(),
+        Field("password", "password", system=True, hidden=True, required=True, options={"min": 8}),
+        Field(
+            "tokenKey",
+            "text",
+            system=True,
+            hidden=True,
+            required=True,
+            options={"autogeneratePattern": "[a-zA-Z0-9]{50}", "max": 60, "min": 30},
+        ),
+        Field("email", "email", system=True, required=True),
+        Field("emailVisibility", "bool", system=True),
+        Field("verified", "bool", system=True),
+    ]
+
+
+def id_field() -> Field:
+    return Field(
+        "id",
+        "text",
+        system=True,
+        required=True,
+        options={
+            "autogeneratePattern": "[a-z0-9]{15}",
+            "max": 15,
+            "min": 15,
+            "pattern": "^[a-z0-9]+$",
+            "primaryKey": True,
+        },
+    )
+
+
+def autodate_fields(system: bool) -> list[Field]:
+    return [
+        Field("created", "autodate", system=system, options={"onCreate": True, "onUpdate": False}),
+        Field("updated", "autodate", system=system, options={"onCreate": True, "onUpdate": True}),
+    ]
+
+
+def auth_indexes(collection_id_: str, table: str) -> list[str]:
+    return [
+        f"CREATE UNIQUE INDEX `idx_tokenKey_{collection_id_}` ON `{table}` (`tokenKey`)",
+        f"CREATE UNIQUE INDEX `idx_email_{collection_id_}` ON `{table}` (`email`) "
+        "WHERE `email` != ''",
+    ]
+
+
+def superusers_collection() -> Collection:
+    """The ``_superusers`` system collection (id ``pbc_3142635823``, as the JS SDK expects)."""
+    cid = collection_id(AUTH, SUPERUSERS)
+    return Collection(
+        name=SUPERUSERS,
+        type=AUTH,
+        system=True,
+        fields=auth_system_fields() + autodate_fields(system=True),
+        indexes=auth_indexes(cid, SUPERUSERS),
+        options={"authToken": {"duration": 86400}},
+    )

@@ -1,0 +1,88 @@
+"""What the core needs from the outside world, as Protocols the edges implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from ferrybase.filter.dialect import Dialect
+
+Row = dict[str, Any]
+Params = Sequence[Any]
+
+
+class Json:
+    """A parameter to store in a JSON column (``JSON`` text on SQLite, ``jsonb`` on PostgreSQL).
+
+    JSON columns read back as Python values on both stores.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Json({self.value!r})"
+
+
+class Executor(Protocol):
+    """Runs SQL written with ``?`` placeholders and bound parameters."""
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; return the number of rows it changed."""
+        ...
+
+
+class Store(Executor, Protocol):
+    """The database: reads run outside transactions, writes inside :meth:`transaction`.
+
+    Outside a transaction, ``execute`` runs its statement in a transaction of its own.
+    Integrity errors come out as :class:`ferrybase.errors.ConflictError`.
+    """
+
+    dialect: Dialect
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        """One write transaction: committed when the block exits, rolled back on error.
+
+        Only one runs at a time per process; on SQLite one per database file.
+        """
+        ...
+
+    async def migrate(self) -> list[str]:
+        """Apply pending versioned migrations; return the names applied."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class InvalidTokenError(Exception):
+    """A token that cannot be trusted: malformed, badly signed, of the wrong type or expired."""
+
+
+class Passwords(Protocol):
+    """Password hashing (``auth/passwords.py``)."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        """``None`` stands for an unknown identity: spend the same time, answer False."""
+        ...
+
+
+class Tokens(Protocol):
+    """Token signing (``auth/tokens.py``); failures raise :class:`InvalidTokenError`."""
+
+    def sign(self, claims: dict[str, Any], key: str, duration: int) -> str: ...
+
+    def unverified_claims(self, token: str) -> dict[str, Any]: ...
+
+    def verify(self, token: str, key: str, token_type: str) -> dict[str, Any]: ...

@@ -1,0 +1,52 @@
+"""The composition root: a :class:`Config` in, an ASGI app out.
+
+The one module that knows every concrete piece (store, password hasher, token signer, API)
+and wires them together. Worker processes call :func:`app_from_env`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+
+from ferrybase.api.app import create_app
+from ferrybase.auth.passwords import PasswordHasher
+from ferrybase.auth.tokens import JwtTokens
+from ferrybase.config import Config
+from ferrybase.core.app import Core
+from ferrybase.store import open_store
+
+
+async def open_core(config: Config, *, migrate: bool = True) -> Core:
+    """Open the store, apply migrations and load the collections."""
+    store = await open_store(config.database_url)
+    core = Core(store, PasswordHasher(), JwtTokens())
+    try:
+        await core.start(migrate=migrate)
+    except BaseException:
+        await store.close()
+        raise
+    return core
+
+
+def build_app(config: Config) -> Starlette:
+    async def core_factory() -> AsyncIterator[Core]:
+        core = await open_core(config)
+        try:
+            yield core
+        finally:
+            await core.close()
+
+    return create_app(core_factory, max_body_size=config.max_body_size)
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker process, configured by the ``FERRYBASE_*`` environment."""
+    configure_logging()
+    return build_app(Config.from_env())
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(message)s")

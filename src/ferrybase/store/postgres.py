@@ -1,0 +1,112 @@
+"""The PostgreSQL store: a pool of asyncpg connections.
+
+SQL across Ferrybase is written with ``?`` placeholders; this store rewrites them to ``$n``
+once per distinct statement (cached), skipping string literals and quoted identifiers.
+jsonb columns are encoded and decoded with orjson. A ``?search_path=`` (or any other server
+setting) in the URL is passed to every connection, which is how tests isolate themselves in
+a schema of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+import orjson
+
+from ferrybase.core.ports import Executor, Json, Params, Row
+from ferrybase.errors import ConflictError
+from ferrybase.filter.dialect import POSTGRES
+from ferrybase.store import migrations
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
+_KEY_COLUMNS = re.compile(r"Key \((.+?)\)=")
+
+
+@lru_cache(maxsize=4096)
+def to_numbered(sql: str) -> str:
+    """``?`` placeholders -> ``$1, $2, ...``; quoted text is left alone."""
+    n = 0
+
+    def number(m: re.Match[str]) -> str:
+        nonlocal n
+        if m[0] != "?":
+            return m[0]
+        n += 1
+        return f"${n}"
+
+    return _TOKENS.sub(number, sql)
+
+
+def _encode_json(value: Any) -> str:
+    return orjson.dumps(value.value if isinstance(value, Json) else value).decode()
+
+
+def _translate(exc: asyncpg.UniqueViolationError) -> ConflictError:
+    # The detail names the key columns (and the values, which never leave this function).
+    m = _KEY_COLUMNS.search(exc.detail or "")
+    columns = tuple(c.strip().strip('"') for c in m[1].split(",")) if m else ()
+    return ConflictError(columns)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_ in ("jsonb", "json"):
+        await conn.set_type_codec(
+            type_, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+class _Connection(Executor):
+    def __init__(self, conn: asyncpg.Connection | asyncpg.Pool) -> None:
+        self._conn = conn
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rec = await self._conn.fetchrow(to_numbered(sql), *params)
+        return None if rec is None else dict(rec)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return [dict(r) for r in await self._conn.fetch(to_numbered(sql), *params)]
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        return await self._conn.fetchval(to_numbered(sql), *params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            status = await self._conn.execute(to_numbered(sql), *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise _translate(exc) from exc
+        # "INSERT 0 1", "UPDATE 3", "DELETE 0", "CREATE TABLE"
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+
+class PostgresStore(_Connection):
+    """Many nodes may share one database; every connection comes from the pool."""
+
+    dialect = POSTGRES
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 2, max_size: int = 16) -> PostgresStore:
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, init=_init_connection
+        )
+        return cls(pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _Connection(conn)
+
+    async def migrate(self) -> list[str]:
+        return await migrations.apply(self)
+
+    async def close(self) -> None:
+        await self._pool.close()
