@@ -12,7 +12,8 @@ client (never SQL, a path or a secret).
     │   └── FilterError                 400  filter/sort/rule text that cannot be used
     │       ├── FilterSyntaxError            with the position of the fault
     │       ├── FilterLimitError             size, depth or join caps exceeded
-    │       └── FilterResolveError           unknown field, modifier or macro
+    │       ├── FilterResolveError           unknown field, modifier or macro
+    │       └── FilterForbiddenError         @request./@collection. in a client filter (403)
     ├── UnauthorizedError               401
     ├── ForbiddenError                  403
     ├── NotFoundError                   404
@@ -156,3 +157,11 @@ class PayloadTooLargeError(FerrybaseError):
 class TooManyRequestsError(FerrybaseError):
     code = "too_many_requests"
     default_message = "Too Many Requests."
+
+
+class FilterForbiddenError(FilterError):
+    """A client ``filter``/``sort`` uses ``@request.*`` or ``@collection.*`` without being a
+    superuser; PocketBase answers 403 (a plain substring check), so the API maps this class
+    to 403 although it is a :class:`FilterError`."""
+
+    code = "filter_forbidden"

@@ -43,7 +43,7 @@ NOT_FOUND_FILE = "File not found."
 def status_of(exc: FerrybaseError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 

@@ -48,15 +48,16 @@ def serve(http: str, workers: int | None, dev: bool, data_dir: Path, db: str) ->
     os.environ.update(config.to_env())
 
     from granian import Granian
+    from granian.constants import Interfaces, Loops
 
     Granian(
         "ferrybase.server:app_from_env",
         factory=True,
         address=host,
         port=port,
-        interface="asgi",
+        interface=Interfaces.ASGI,
         workers=config.workers,
-        loop="uvloop",
+        loop=Loops.uvloop,
         log_access=False,
         respawn_failed_workers=True,
         workers_kill_timeout=DRAIN_SECONDS,

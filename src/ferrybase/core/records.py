@@ -180,6 +180,8 @@ class Records:
         self, collection: Collection, body: dict[str, Any], auth: Auth
     ) -> dict[str, Any]:
         """Coerce and validate a create body into the full row to insert."""
+        if collection.is_auth:
+            _check_password_form(collection, body)
         errors: dict[str, FieldError] = {}
         data: dict[str, Any] = {}
         now = now_text()
@@ -188,8 +190,8 @@ class Records:
                 data[field.name] = now if field.opt("onCreate") else ""
                 continue
             value = coerce(field, body[field.name]) if field.name in body else None
-            if collection.is_auth and field.name == "tokenKey":
-                value = None  # always the server's, never the client's
+            if collection.is_auth and field.name == "tokenKey" and not auth.is_superuser:
+                value = None  # the server's to choose, unless a superuser sets it
             elif collection.is_auth and field.name == "verified":
                 # Superusers are always verified; others only when a superuser says so.
                 value = collection.name == SUPERUSERS or (auth.is_superuser and bool(value))
@@ -201,12 +203,6 @@ class Records:
             if error is not None:
                 errors[field.name] = error
             data[field.name] = value
-        if collection.is_auth:
-            confirm = coerce(collection.fields[1], body.get("passwordConfirm"))
-            if data.get("password") and confirm != data["password"]:
-                errors["passwordConfirm"] = FieldError(
-                    "validation_values_mismatch", "Values don't match."
-                )
         if errors:
             raise ValidationError(errors, "Failed to create record.")
         if collection.is_auth:
@@ -226,6 +222,23 @@ class Records:
         except ConflictError as exc:
             raise _not_unique(exc, "Failed to create record.") from exc
         await append_change(tx, Record(collection, data), CREATE)
+
+
+def _check_password_form(collection: Collection, body: dict[str, Any]) -> None:
+    """PocketBase checks ``password``/``passwordConfirm`` before the record, and alone."""
+    field = collection.field("password")
+    assert field is not None
+    password = coerce(field, body.get("password"))
+    confirm = coerce(field, body.get("passwordConfirm"))
+    errors: dict[str, FieldError] = {}
+    if not password:
+        errors["password"] = FieldError("validation_required", "Cannot be blank.")
+    if not confirm:
+        errors["passwordConfirm"] = FieldError("validation_required", "Cannot be blank.")
+    elif confirm != password:
+        errors["passwordConfirm"] = FieldError("validation_values_mismatch", "Values don't match.")
+    if errors:
+        raise ValidationError(errors, "Failed to create record.")
 
 
 def _generated(field: Field) -> Any:

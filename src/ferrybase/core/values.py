@@ -62,8 +62,14 @@ def validate(field: Field, value: Any) -> FieldError | None:
     if field.required and value in ("", None, [], 0, False):
         return FieldError("validation_required", "Cannot be blank.")
     match field.type:
-        case "text" | "password":
+        case "text":
             return _check_text(field, value)
+        case "password":
+            # PocketBase's password errors carry no params, unlike text's.
+            error = _check_text(field, value)
+            if error is not None:
+                error.params = None
+            return error
         case "email":
             if value and not _EMAIL.match(value):
                 return FieldError("validation_is_email", "Must be a valid email address.")

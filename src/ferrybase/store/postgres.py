@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 from ferrybase.core.ports import Executor, Json, Params, Row
 from ferrybase.errors import ConflictError
@@ -60,8 +61,11 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+_Target = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
+
+
 class _Connection(Executor):
-    def __init__(self, conn: asyncpg.Connection | asyncpg.Pool) -> None:
+    def __init__(self, conn: _Target) -> None:
         self._conn = conn
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
