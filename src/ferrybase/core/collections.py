@@ -58,10 +58,11 @@ class Collection:
     def __post_init__(self) -> None:
         if not self.id:
             self.id = collection_id(self.type, self.name)
+        if self.is_auth:
+            self.rules.setdefault("authRule", "")  # anyone may sign in, by default
         for rule in RULES + (AUTH_RULES if self.is_auth else ()):
             self.rules.setdefault(rule, None)
         if self.is_auth:
-            self.rules.setdefault("authRule", "")
             merged = copy.deepcopy(AUTH_OPTION_DEFAULTS)
             for key, value in self.options.items():
                 if isinstance(value, dict) and isinstance(merged.get(key), dict):
