@@ -1,0 +1,474 @@
+"""Start the servers, run every scenario interleaved across them, print and save the results."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from . import proc, wrk
+from .scenarios import BY_NAME, DEFAULT, Context, Scenario, probe
+from .seeds import SEEDS
+from .servers import REPO, Ferrybase, PocketBase, PortPool, Server
+from .wrk import Request
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SERVERS = ("granian", "uvicorn")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One server to measure: ``pb``, or ``fb[:granian|uvicorn][:WORKERS]``."""
+
+    kind: str
+    server: str = ""
+    workers: int = 0
+
+    @property
+    def label(self) -> str:
+        return "pb" if self.kind == "pb" else f"fb-{self.server}-w{self.workers}"
+
+
+def parse_targets(spec: str, server: str, workers: int) -> list[Target]:
+    targets = []
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        head, *rest = item.split(":")
+        if head == "pb" and not rest:
+            targets.append(Target("pb"))
+            continue
+        if head != "fb":
+            raise SystemExit(f"bad target {item!r}: expected pb or fb[:granian|uvicorn][:N]")
+        srv, n = server, workers
+        for part in rest:
+            if part in SERVERS:
+                srv = part
+            elif part.isdigit() and int(part) > 0:
+                n = int(part)
+            else:
+                raise SystemExit(f"bad target {item!r}: {part!r} is not a server or a count")
+        targets.append(Target("fb", srv, n))
+    labels = [t.label for t in targets]
+    if not targets or len(set(labels)) != len(labels):
+        raise SystemExit(f"targets must be non-empty and distinct: {labels}")
+    return targets
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value else default
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Ferrybase vs PocketBase side by side: interleaved wrk runs, medians, ratios.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--duration", type=int, default=env_int("DURATION", 10), help="s per run")
+    p.add_argument("--repeat", type=int, default=env_int("REPEAT", 3), help="runs per server")
+    p.add_argument("--warmup", type=int, default=env_int("WARMUP", 2), help="s, 0 = none")
+    p.add_argument("--connections", type=int, default=env_int("CONNECTIONS", 32))
+    p.add_argument("--threads", type=int, default=env_int("THREADS", 2))
+    p.add_argument(
+        "--scenarios",
+        default=os.environ.get("SCENARIOS", " ".join(DEFAULT)),
+        help=f"space/comma separated, of: {' '.join(BY_NAME)}",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=env_int("WORKERS", os.cpu_count() or 1),
+        help="Ferrybase worker processes (env WORKERS)",
+    )
+    p.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=os.environ.get("FB_SERVER", "granian"),
+        help="how Ferrybase is served: `ferrybase serve` (granian) or uvicorn on the app factory",
+    )
+    p.add_argument(
+        "--targets",
+        default=os.environ.get("TARGETS", "pb,fb"),
+        help="comma list of pb and fb[:granian|uvicorn][:N], measured in this order each round",
+    )
+    p.add_argument(
+        "--db",
+        default=os.environ.get("BENCH_DB", ""),
+        help="Ferrybase on PostgreSQL: a postgresql:// URL; each server gets a fresh schema",
+    )
+    p.add_argument("--seed", choices=sorted(SEEDS), default=os.environ.get("SEED", "none"))
+    p.add_argument("--quick", action="store_true", help="smoke run: 3 s x 1 run, 1 s warm-up")
+    p.add_argument("--out", type=Path, help="JSON file (default bench/results/<date>-<tag>.json)")
+    p.add_argument("--no-save", action="store_true", help="print only, save no JSON")
+    p.add_argument("--tag", default=os.environ.get("TAG", ""), help="word in the JSON file name")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.duration, args.repeat, args.warmup = 3, 1, 1
+    names = [s for s in args.scenarios.replace(",", " ").split() if s]
+    unknown = [s for s in names if s not in BY_NAME]
+    if unknown or not names:
+        p.error(f"unknown scenarios {unknown}; known: {' '.join(BY_NAME)}")
+    args.scenario_list = [BY_NAME[s] for s in names]
+    args.target_list = parse_targets(args.targets, args.server, args.workers)
+    return args
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+        self.args = args
+        self.stack = stack
+        self.workdir = Path(tempfile.mkdtemp(prefix="ferrybase-bench-wrk-"))
+        stack.callback(shutil.rmtree, self.workdir, True)
+        self.servers: dict[str, Server] = {}
+        self.contexts: dict[str, Context] = {}
+        self.runs: list[dict[str, Any]] = []
+        self.memory: dict[str, dict[str, Any]] = {}
+        self.probes: dict[str, dict[str, Any]] = {}
+
+    def log(self, msg: str) -> None:
+        print(f"# {msg}", file=sys.stderr, flush=True)
+
+    def start_servers(self) -> None:
+        ports = PortPool()
+        for t in self.args.target_list:
+            server: Server
+            if t.kind == "pb":
+                server = PocketBase(t.label, ports.take())
+            else:
+                server = Ferrybase(
+                    t.label, ports.take(), server=t.server, workers=t.workers, db=self.args.db
+                )
+            self.stack.callback(self._stop, server)
+            self.log(f"starting {t.label} on {server.base_url}")
+            server.start()
+            ctx = server.context()
+            server.after_start(ctx)
+            SEEDS[self.args.seed](ctx)
+            self.servers[t.label] = server
+            self.contexts[t.label] = ctx
+            self.log(f"{t.label}: pid {server.pid}, {server.info.get('version', '')}")
+        pids = [s.pid for s in self.servers.values()]
+        proc.settle(pids)
+        for label, server in self.servers.items():
+            self.memory[label] = {"idle": asdict(proc.tree_memory(server.pid)), "after": {}}
+
+    def _stop(self, server: Server) -> None:
+        self.log(f"stopping {server.label}")
+        server.stop()
+
+    def run_scenario(self, sc: Scenario) -> None:
+        a = self.args
+        reqs: dict[str, Request] = {}
+        self.probes[sc.name] = {}
+        for label, ctx in self.contexts.items():
+            reqs[label] = sc.resolve(ctx)
+            status, shape = probe(ctx, reqs[label])
+            self.probes[sc.name][label] = {"status": status, "shape": shape}
+            if status != sc.expect:
+                self.log(f"WARNING {sc.name} on {label}: status {status}, expected {sc.expect}")
+        shapes = {json.dumps(p["shape"], sort_keys=True) for p in self.probes[sc.name].values()}
+        if len(shapes) > 1:
+            self.log(f"WARNING {sc.name}: response shapes differ: {self.probes[sc.name]}")
+        pids = [s.pid for s in self.servers.values()]
+        if a.warmup > 0:
+            for label, server in self.servers.items():
+                proc.settle(pids)
+                self._wrk(server, reqs[label], a.warmup, f"{sc.name}.{label}.warmup")
+        for r in range(1, a.repeat + 1):
+            for label, server in self.servers.items():
+                self.runs.append(self._measure(sc, r, label, server, reqs[label], pids))
+
+    def _wrk(self, server: Server, req: Request, seconds: int, tag: str) -> wrk.WrkResult:
+        return wrk.run(
+            server.base_url,
+            req,
+            seconds=seconds,
+            connections=self.args.connections,
+            threads=self.args.threads,
+            workdir=self.workdir,
+            tag=tag,
+        )
+
+    def _measure(
+        self, sc: Scenario, r: int, label: str, server: Server, req: Request, pids: list[int]
+    ) -> dict[str, Any]:
+        settle_s = proc.settle(pids)  # every server idle, incl. the previous one's tail
+        la = proc.loadavg()
+        bg = proc.busy_cores(1.0, exclude=[server.pid])
+        c0 = proc.tree_cpu(server.pid)
+        res = self._wrk(server, req, self.args.duration, f"{sc.name}.{label}.{r}")
+        mem = proc.tree_memory(server.pid)
+        # let deferred work (PocketBase's request-log writes) finish: it is billed to this run
+        tail_s = proc.settle([server.pid])
+        cpu_s = proc.tree_cpu(server.pid) - c0
+        run = {
+            "scenario": sc.name,
+            "server": label,
+            "run": r,
+            **asdict(res),
+            "server_cpu_s": round(cpu_s, 3),
+            "cpu_ms_per_req": round(cpu_s * 1000 / res.requests, 4) if res.requests else None,
+            "bg_cores": bg,
+            "settle_s": settle_s,
+            "tail_s": tail_s,
+            "loadavg_before": la,
+            "rss_after_mb": mem.rss_mb,
+            "pss_after_mb": mem.pss_mb,
+            "processes": mem.processes,
+        }
+        self.log(
+            f"{sc.name} run {r} {label}: {res.rps:,.0f} req/s p50 {res.p50_ms:.2f} "
+            f"p99 {res.p99_ms:.2f} ms, cpu {run['cpu_ms_per_req']} ms/req, bg {bg:.2f}, "
+            f"non2xx {res.non2xx} err {res.sock_err}, rss {mem.rss_mb} MB"
+        )
+        return run
+
+    # -- summary ---------------------------------------------------------------------------
+
+    def summary(self) -> list[dict[str, Any]]:
+        rows = []
+        for sc in self.args.scenario_list:
+            for label in self.servers:
+                runs = [x for x in self.runs if x["scenario"] == sc.name and x["server"] == label]
+                by_rps = sorted(runs, key=lambda x: x["rps"])
+                med = by_rps[len(by_rps) // 2]
+                cpus = [x["cpu_ms_per_req"] for x in runs if x["cpu_ms_per_req"] is not None]
+                rows.append(
+                    {
+                        "scenario": sc.name,
+                        "server": label,
+                        "rps": med["rps"],
+                        "p50_ms": med["p50_ms"],
+                        "p99_ms": med["p99_ms"],
+                        "cpu_ms_per_req": statistics.median(cpus) if cpus else None,
+                        "bg_cores": statistics.median(x["bg_cores"] for x in runs),
+                        "rps_runs": [x["rps"] for x in runs],
+                        "cpu_ms_per_req_runs": [x["cpu_ms_per_req"] for x in runs],
+                        "non2xx": sum(x["non2xx"] for x in runs),
+                        "sock_err": sum(x["sock_err"] + x["timeouts"] for x in runs),
+                        "rss_after_mb": statistics.median(x["rss_after_mb"] for x in runs),
+                        "pss_after_mb": statistics.median(x["pss_after_mb"] for x in runs),
+                    }
+                )
+                self.memory[label]["after"][sc.name] = {
+                    "rss_mb": rows[-1]["rss_after_mb"],
+                    "pss_mb": rows[-1]["pss_after_mb"],
+                }
+        return rows
+
+    def ratios(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        labels = list(self.servers)
+        ref = "pb" if "pb" in labels else labels[0]
+        out = []
+        for sc in self.args.scenario_list:
+            base = next(x for x in rows if x["scenario"] == sc.name and x["server"] == ref)
+            for x in rows:
+                if x["scenario"] != sc.name or x["server"] == ref:
+                    continue
+                work = None
+                if base["cpu_ms_per_req"] and x["cpu_ms_per_req"]:
+                    work = round(base["cpu_ms_per_req"] / x["cpu_ms_per_req"], 3)
+                out.append(
+                    {
+                        "scenario": sc.name,
+                        "server": x["server"],
+                        "reference": ref,
+                        "rps_ratio": round(x["rps"] / base["rps"], 3) if base["rps"] else None,
+                        "work_per_cpu_second_ratio": work,
+                    }
+                )
+        return out
+
+
+def fmt_num(v: float | None, digits: int = 0) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}".replace(",", " ")
+
+
+def fmt_ms(v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:.3f}" if v < 1 else f"{v:.2f}" if v < 100 else f"{v:.0f}"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(parts) + " |"
+
+    dashes = ["-" * (w + 2) if i < 2 else "-" * (w + 1) + ":" for i, w in enumerate(widths)]
+    sep = "|" + "|".join(dashes) + "|"
+    return "\n".join([line(headers), sep, *(line(r) for r in rows)])
+
+
+def render(result: dict[str, Any]) -> str:
+    rows = result["summary"]
+    ratios = {(r["scenario"], r["server"]): r for r in result["ratios"]}
+    out = []
+    body = []
+    for x in rows:
+        rr = ratios.get((x["scenario"], x["server"]))
+        body.append(
+            [
+                x["scenario"],
+                x["server"],
+                fmt_num(x["rps"], 0 if x["rps"] >= 100 else 1),
+                fmt_ms(x["p50_ms"]),
+                fmt_ms(x["p99_ms"]),
+                fmt_ms(x["cpu_ms_per_req"]),
+                "-" if rr is None else f"{rr['rps_ratio']:.2f}",
+                "-"
+                if rr is None or rr["work_per_cpu_second_ratio"] is None
+                else f"{rr['work_per_cpu_second_ratio']:.2f}",
+                f"{x['bg_cores']:.2f}",
+                str(x["non2xx"] + x["sock_err"]),
+                " / ".join(fmt_num(v, 0 if v >= 100 else 1) for v in x["rps_runs"]),
+            ]
+        )
+    out.append(
+        table(
+            [
+                "scenario",
+                "server",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "CPU ms/req",
+                "req/s ratio",
+                "work/CPU-s ratio",
+                "bg cores",
+                "errors",
+                "req/s of each run",
+            ],
+            body,
+        )
+    )
+    mem_rows = []
+    names = [s for s in result["conditions"]["scenarios"]]
+    for label, m in result["memory"].items():
+        mem_rows.append(
+            [label, f"{m['idle']['rss_mb']:.0f} ({m['idle']['pss_mb']:.0f})"]
+            + [
+                f"{m['after'][n]['rss_mb']:.0f} ({m['after'][n]['pss_mb']:.0f})"
+                if n in m["after"]
+                else "n/a"
+                for n in names
+            ]
+            + [str(m["idle"]["processes"])]
+        )
+    out.append("")
+    out.append(
+        table(
+            ["memory MB: RSS (PSS)", "idle"] + [f"after {n}" for n in names] + ["processes"],
+            mem_rows,
+        )
+    )
+    return "\n".join(out)
+
+
+def git_info() -> dict[str, Any]:
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True, check=False)
+        return r.stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk.ensure_wrk()
+    started = dt.datetime.now(dt.UTC)
+    load_before = proc.loadavg()
+    with sigterm_as_interrupt(), contextlib.ExitStack() as stack:
+        bench = Bench(args, stack)
+        try:
+            bench.start_servers()
+            for sc in args.scenario_list:
+                bench.run_scenario(sc)
+        except KeyboardInterrupt:
+            bench.log("interrupted: stopping servers")
+            return 130
+        rows = bench.summary()
+        result: dict[str, Any] = {
+            "date": started.isoformat(timespec="seconds"),
+            "machine": proc.machine(),
+            "git": git_info(),
+            "conditions": {
+                "duration_s": args.duration,
+                "repeat": args.repeat,
+                "warmup_s": args.warmup,
+                "connections": args.connections,
+                "threads": args.threads,
+                "loadgen": wrk.wrk_version(),
+                "scenarios": [s.name for s in args.scenario_list],
+                "seed": args.seed,
+                "order": "interleaved: each round runs every server once, in this order",
+                "loadavg_before": load_before,
+                "loadavg_after": proc.loadavg(),
+            },
+            "servers": {label: s.info for label, s in bench.servers.items()},
+            "summary": rows,
+            "ratios": bench.ratios(rows),
+            "memory": bench.memory,
+            "probes": bench.probes,
+            "runs": bench.runs,
+        }
+    header = (
+        f"# {result['date']}  {result['machine'].get('nproc')} cores  "
+        f"{result['machine'].get('platform')}  git {result['git']['commit'][:10]}"
+        f"{' (dirty)' if result['git']['dirty'] else ''}\n"
+        f"# {args.repeat} interleaved runs x {args.duration} s, warm-up {args.warmup} s, "
+        f"wrk {args.threads} threads {args.connections} connections; req/s, p50, p99 from the "
+        f"median run by req/s; CPU ms/req and bg cores are medians over the runs\n"
+        f"# ratios are server / {result['ratios'][0]['reference'] if result['ratios'] else '-'}: "
+        f"req/s ratio > 1 = faster, work/CPU-s ratio > 1 = cheaper per request"
+    )
+    for label, info in result["servers"].items():
+        header += f"\n# {label}: {info.get('version', '')} {info.get('command', '')}"
+        if info.get("db"):
+            header += f" (db {info['db']})"
+    print(header)
+    print(render(result))
+    if not args.no_save:
+        out = args.out
+        if out is None:
+            RESULTS.mkdir(exist_ok=True)
+            tag = args.tag or ("quick" if args.quick else "bench")
+            out = RESULTS / f"{started:%Y-%m-%dT%H%M%S}-{tag}.json"
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        print(f"# saved {out}")
+    return 0

@@ -1,0 +1,155 @@
+"""The scenario table: what request each benchmark replays, and how to prepare it.
+
+A scenario is one row: name, method, path, JSON body, which token it needs and an optional
+``setup`` that returns values for ``{placeholders}`` in the path and body (a record id, a user's
+email, ...). ``setup`` runs once per server after its seed step, through :class:`Context`, so
+the same scenario resolves to the right ids on each server.
+
+Adding a scenario is a few lines in :data:`SCENARIOS`; e.g. once the seed creates ``posts``::
+
+    Scenario("view", "GET", "/api/collections/posts/records/{post_id}", token="user",
+             setup=lambda ctx: {"post_id": ctx.first_id("posts", "published = true")}),
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+import orjson
+
+from .wrk import Request
+
+TokenKind = Literal["superuser", "user"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+
+
+SUPERUSER = Credentials("bench-admin@example.com", "bench-admin-pass-123")
+USER = Credentials("user1@example.com", "password123")  # the pb-bench seed's first user
+
+
+@dataclass
+class Context:
+    """Setup-time access to one running server (never used while load is measured)."""
+
+    kind: str  # "pocketbase" | "ferrybase"
+    base_url: str
+    superuser: Credentials = SUPERUSER
+    user: Credentials = USER
+    user_collection: str = "users"
+    vars: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": token} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30.0)
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        with self.client(token) as c:
+            r = c.request(method, path, json=body)
+        if r.status_code >= 400:
+            raise RuntimeError(f"{self.kind}: {method} {path} -> {r.status_code} {r.text[:300]}")
+        return r.json() if r.content else None
+
+    def token(self, kind: TokenKind) -> str:
+        """An auth token (cached): the bench superuser, or the seeded user."""
+        if kind not in self._tokens:
+            if kind == "superuser":
+                path, cred = "/api/collections/_superusers/auth-with-password", self.superuser
+            else:
+                path, cred = (
+                    f"/api/collections/{self.user_collection}/auth-with-password",
+                    self.user,
+                )
+            data = self.call("POST", path, {"identity": cred.email, "password": cred.password})
+            self._tokens[kind] = data["token"]
+        return self._tokens[kind]
+
+    def first_id(self, collection: str, filter_: str = "", as_: TokenKind = "superuser") -> str:
+        """The id of the first record of ``collection`` matching ``filter_``."""
+        params = {"perPage": "1", "skipTotal": "1", "fields": "id", "filter": filter_}
+        with self.client(self.token(as_)) as c:
+            r = c.get(f"/api/collections/{collection}/records", params=params)
+        r.raise_for_status()
+        return str(r.json()["items"][0]["id"])
+
+
+Setup = Callable[[Context], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    path: str  # may hold {placeholders} filled by setup (and Context.vars)
+    body: Any = None  # JSON value; strings inside may hold {placeholders}
+    token: TokenKind | None = None
+    setup: Setup | None = None
+    expect: int = 200  # status every request should get
+    note: str = ""
+
+    def resolve(self, ctx: Context) -> Request:
+        values = dict(ctx.vars)
+        if self.setup is not None:
+            values.update(self.setup(ctx))
+        headers: dict[str, str] = {}
+        body: bytes | None = None
+        if self.body is not None:
+            body = orjson.dumps(_fill(self.body, values))
+            headers["Content-Type"] = "application/json"
+        if self.token is not None:
+            headers["Authorization"] = ctx.token(self.token)
+        return Request(self.method, self.path.format_map(values), body, headers)
+
+
+def _fill(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format_map(values)
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, values) for k, v in value.items()}
+    return value
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("health", "GET", "/api/health", note="GET /api/health"),
+    Scenario(
+        "superuser-auth",
+        "POST",
+        "/api/collections/_superusers/auth-with-password",
+        body={"identity": SUPERUSER.email, "password": SUPERUSER.password},
+        note="password sign-in of a superuser (PocketBase: bcrypt; Ferrybase: argon2id)",
+    ),
+]
+
+BY_NAME = {s.name: s for s in SCENARIOS}
+DEFAULT = ["health", "superuser-auth"]
+
+
+def probe(ctx: Context, req: Request) -> tuple[int, Any]:
+    """Send the request once: its status and a key skeleton of the JSON answer."""
+    with httpx.Client(base_url=ctx.base_url, timeout=30.0) as c:
+        r = c.request(req.method, req.path, content=req.body, headers=req.headers)
+    try:
+        return r.status_code, shape(r.json())
+    except ValueError:
+        return r.status_code, None
+
+
+def shape(value: Any, depth: int = 3) -> Any:
+    """Keys (and nested keys) of a JSON value, types for leaves: comparable across servers."""
+    if isinstance(value, dict):
+        if depth == 0:
+            return "object"
+        return {k: shape(v, depth - 1) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [shape(value[0], depth - 1)] if value else []
+    return type(value).__name__
