@@ -141,3 +141,23 @@ def machine() -> dict[str, object]:
     with contextlib.suppress(OSError, ValueError), open("/proc/meminfo") as f:
         info["mem_gib"] = round(int(f.readline().split()[1]) / 1024 / 1024, 1)
     return info
+
+
+def listener_pid(port: int) -> int | None:
+    """The pid owning the socket listening on ``port`` (e.g. the PostgreSQL postmaster)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(cols[9])
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{name}/fd"):
+                link = os.readlink(f"/proc/{name}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    return int(name)
+    return None

@@ -211,12 +211,14 @@ class Bench:
         settle_s = proc.settle(pids)  # every server idle, incl. the previous one's tail
         la = proc.loadavg()
         bg = proc.busy_cores(1.0, exclude=[server.pid])
-        c0 = proc.tree_cpu(server.pid)
+        db = server.db_pid
+        c0, d0 = proc.tree_cpu(server.pid), proc.tree_cpu(db) if db else 0.0
         res = self._wrk(server, req, self.args.duration, f"{sc.name}.{label}.{r}")
         mem = proc.tree_memory(server.pid)
         # let deferred work (PocketBase's request-log writes) finish: it is billed to this run
         tail_s = proc.settle([server.pid])
         cpu_s = proc.tree_cpu(server.pid) - c0
+        db_s = proc.tree_cpu(db) - d0 if db else 0.0
         run = {
             "scenario": sc.name,
             "server": label,
@@ -224,6 +226,11 @@ class Bench:
             **asdict(res),
             "server_cpu_s": round(cpu_s, 3),
             "cpu_ms_per_req": round(cpu_s * 1000 / res.requests, 4) if res.requests else None,
+            # PostgreSQL's CPU (whole postmaster tree, other clients' work included)
+            "db_cpu_s": round(db_s, 3) if db else None,
+            "db_cpu_ms_per_req": round(db_s * 1000 / res.requests, 4)
+            if db and res.requests
+            else None,
             "bg_cores": bg,
             "settle_s": settle_s,
             "tail_s": tail_s,
@@ -249,6 +256,7 @@ class Bench:
                 by_rps = sorted(runs, key=lambda x: x["rps"])
                 med = by_rps[len(by_rps) // 2]
                 cpus = [x["cpu_ms_per_req"] for x in runs if x["cpu_ms_per_req"] is not None]
+                dbs = [x["db_cpu_ms_per_req"] for x in runs if x["db_cpu_ms_per_req"] is not None]
                 rows.append(
                     {
                         "scenario": sc.name,
@@ -257,6 +265,7 @@ class Bench:
                         "p50_ms": med["p50_ms"],
                         "p99_ms": med["p99_ms"],
                         "cpu_ms_per_req": statistics.median(cpus) if cpus else None,
+                        "db_cpu_ms_per_req": statistics.median(dbs) if dbs else None,
                         "bg_cores": statistics.median(x["bg_cores"] for x in runs),
                         "rps_runs": [x["rps"] for x in runs],
                         "cpu_ms_per_req_runs": [x["cpu_ms_per_req"] for x in runs],
@@ -283,7 +292,9 @@ class Bench:
                     continue
                 work = None
                 if base["cpu_ms_per_req"] and x["cpu_ms_per_req"]:
-                    work = round(base["cpu_ms_per_req"] / x["cpu_ms_per_req"], 3)
+                    cost = x["cpu_ms_per_req"] + (x["db_cpu_ms_per_req"] or 0.0)
+                    ref_cost = base["cpu_ms_per_req"] + (base["db_cpu_ms_per_req"] or 0.0)
+                    work = round(ref_cost / cost, 3)
                 out.append(
                     {
                         "scenario": sc.name,
@@ -347,24 +358,24 @@ def render(result: dict[str, Any]) -> str:
                 " / ".join(fmt_num(v, 0 if v >= 100 else 1) for v in x["rps_runs"]),
             ]
         )
-    out.append(
-        table(
-            [
-                "scenario",
-                "server",
-                "req/s",
-                "p50 ms",
-                "p99 ms",
-                "CPU ms/req",
-                "req/s ratio",
-                "work/CPU-s ratio",
-                "bg cores",
-                "errors",
-                "req/s of each run",
-            ],
-            body,
-        )
-    )
+    headers = [
+        "scenario",
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms/req",
+        "req/s ratio",
+        "work/CPU-s ratio",
+        "bg cores",
+        "errors",
+        "req/s of each run",
+    ]
+    if any(x.get("db_cpu_ms_per_req") is not None for x in rows):
+        headers.insert(6, "PG CPU ms/req")
+        for x, cells in zip(rows, body, strict=True):
+            cells.insert(6, fmt_ms(x.get("db_cpu_ms_per_req")))
+    out.append(table(headers, body))
     mem_rows = []
     names = [s for s in result["conditions"]["scenarios"]]
     for label, m in result["memory"].items():
@@ -401,11 +412,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGTERM, handler)
+    # SIGINT explicitly too: a shell that starts us in the background makes us ignore it
+    sigs = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    old = {s: signal.signal(s, handler) for s in sigs}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

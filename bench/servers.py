@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from .proc import port_is_free
+from .proc import listener_pid, port_is_free
 from .scenarios import SUPERUSER, Context
 
 PB_VERSION = os.environ.get("PB_VERSION", "0.40.6")
@@ -60,6 +60,7 @@ class Server(ABC):
         self.workdir = Path(tempfile.mkdtemp(prefix=f"ferrybase-bench-{label}-"))
         self.log = self.workdir / "server.log"
         self.info: dict[str, Any] = {}
+        self.db_pid: int | None = None  # a separate database server whose CPU is billed too
 
     @property
     def base_url(self) -> str:
@@ -220,6 +221,7 @@ class Ferrybase(Server):
             self.schema = f"fb_bench_{os.getpid()}_{self.port}"
             asyncio.run(_pg_execute(self.base_db, f'CREATE SCHEMA "{self.schema}"'))
             self.db = _with_query(self.base_db, search_path=self.schema)
+            self.db_pid = asyncio.run(_pg_postmaster(self.base_db))
         data = str(self.workdir / "fb_data")
         store = ["--dir", data] + (["--db", self.db] if self.db else [])
         self.info["version"] = self._run([*self.cli(), "--version"])
@@ -267,9 +269,10 @@ def _importable(module: str) -> bool:
 
 
 def _with_query(url: str, **params: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query) + list(params.items())
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    # string surgery: urlunsplit would turn "postgresql:///db" into "postgresql:/db"
+    base, _, fragment = url.partition("#")
+    sep = "&" if "?" in base else "?"
+    return base + sep + urllib.parse.urlencode(params) + (f"#{fragment}" if fragment else "")
 
 
 def _redact(url: str) -> str:
@@ -288,3 +291,15 @@ async def _pg_execute(url: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def _pg_postmaster(url: str) -> int | None:
+    """The postmaster's pid, if PostgreSQL runs on this machine (found by its TCP port)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        port = int(await conn.fetchval("SELECT current_setting('port')"))
+    finally:
+        await conn.close()
+    return listener_pid(port)
