@@ -158,3 +158,20 @@ async def test_unexpected_errors_are_500_envelopes_without_details(
     response = await client.post(AUTH_URL, json={"identity": "a@b.c", "password": "x"})
     assert_envelope(response, 500, "Something went wrong while processing your request.")
     assert "SELECT" not in response.text and "Traceback" not in response.text
+
+
+async def test_one_access_log_line_per_request(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import orjson
+
+    with caplog.at_level("INFO", logger="ferrybase.access"):
+        await client.get("/api/health?token=secret-value", headers={"Authorization": "secret-token"})
+        await client.post("/api/nope")
+    lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "ferrybase.access"]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("GET", "/api/health", 200),
+        ("POST", "/api/nope", 404),
+    ]
+    assert all(line["ms"] >= 0 and line["ip"] == "127.0.0.1" for line in lines)
+    assert "secret" not in caplog.text
