@@ -166,7 +166,9 @@ async def test_one_access_log_line_per_request(
     import orjson
 
     with caplog.at_level("INFO", logger="ferrybase.access"):
-        await client.get("/api/health?token=secret-value", headers={"Authorization": "secret-token"})
+        await client.get(
+            "/api/health?token=secret-value", headers={"Authorization": "secret-token"}
+        )
         await client.post("/api/nope")
     lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "ferrybase.access"]
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
