@@ -58,7 +58,11 @@ async def test_acknowledged_writes_survive_sigkill(data_dir: Path, db: str) -> N
                         acknowledged[response.json()["id"]] = email
 
             writers = [asyncio.create_task(writer(n)) for n in range(12)]
-            await asyncio.sleep(1.0 + rng.random() * 1.5)
+            # Kill at a random moment once writes are flowing, however slow the machine is.
+            deadline = time.monotonic() + 60
+            while len(acknowledged) < 20 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(rng.random() * 0.5)
             server.signal(signal.SIGKILL)
             killed_at = time.monotonic()
             stop.set()
@@ -67,7 +71,7 @@ async def test_acknowledged_writes_survive_sigkill(data_dir: Path, db: str) -> N
     finally:
         server.kill()
 
-    assert len(acknowledged) >= 10, "the load never got going"
+    assert len(acknowledged) >= 20, "the load never got going"
     with Server(data_dir, db) as restarted:
         async with httpx.AsyncClient(timeout=10) as client:
             token = await _token(client, restarted.url)
