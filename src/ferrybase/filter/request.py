@@ -1,0 +1,87 @@
+"""The request context that ``@request.*`` identifiers read.
+
+>>> users = CollectionSpec("_pb_users_auth_", "users", "auth")
+>>> info = RequestInfo(
+...     auth=AuthInfo({"id": "u1", "email": "a@b.c"}, users),
+...     headers=normalize_headers({"X-Token": "t"}),
+...     body={"title": "hi"},
+... )
+>>> info.static("auth", "collectionName"), info.headers["x_token"]
+('users', 't')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ferrybase.filter.schema import CollectionSpec
+
+MISSING: Any = object()
+"""Returned by :meth:`RequestInfo.static` for a path that does not exist."""
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    """The authenticated record (every field, hidden ones included) and its collection."""
+
+    record: Mapping[str, Any]
+    collection: CollectionSpec
+
+    @property
+    def id(self) -> str:
+        return str(self.record.get("id", ""))
+
+    def export(self) -> dict[str, Any]:
+        out = dict(self.record)
+        out.setdefault("collectionId", self.collection.id)
+        out.setdefault("collectionName", self.collection.name)
+        return out
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What a rule may ask about the request. ``auth`` is ``None`` for guests.
+
+    ``headers`` keys are expected lower-cased with ``-`` turned into ``_`` (use
+    :func:`normalize_headers`); ``context`` is one of PocketBase's ``default``, ``oauth2``,
+    ``otp``, ``password``, ``realtime``, ``protectedFile``.
+    """
+
+    auth: AuthInfo | None = None
+    body: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    method: str = "GET"
+    context: str = "default"
+
+    def static(self, *path: str) -> Any:
+        """Walk ``path`` (``("query", "page")``) through the request data; maps are looked up
+        by key and lists by integer index. Returns :data:`MISSING` when a step fails."""
+        root: dict[str, Any] = {
+            "context": self.context,
+            "method": self.method,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "auth": None if self.auth is None else self.auth.export(),
+        }
+        value: Any = root
+        for key in path:
+            if isinstance(value, Mapping):
+                if key not in value:
+                    return MISSING
+                value = value[key]
+            elif isinstance(value, list | tuple):
+                if not key.isdigit() or int(key) >= len(value):
+                    return MISSING
+                value = value[int(key)]
+            else:
+                return MISSING
+        return value
+
+
+def normalize_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names as PocketBase exposes them: lower-cased, ``-`` replaced by ``_``."""
+    return {name.lower().replace("-", "_"): value for name, value in headers.items()}
