@@ -110,13 +110,21 @@ async def test_form_and_multipart_bodies(client: httpx.AsyncClient, superuser_to
     assert multipart.status_code == 200, multipart.text
 
 
-@pytest.mark.parametrize("collection", ["nope", "_mfas"])
-async def test_unknown_collection(client: httpx.AsyncClient, collection: str) -> None:
+@pytest.mark.parametrize(
+    ("collection", "message"),
+    [
+        ("nope", "Missing or invalid collection context."),
+        ("_mfas", "Missing or invalid auth collection context."),
+    ],
+)
+async def test_unknown_or_non_auth_collection(
+    client: httpx.AsyncClient, collection: str, message: str
+) -> None:
     response = await client.post(
         f"/api/collections/{collection}/auth-with-password", json={"identity": "a"}
     )
     assert response.status_code == 404
-    assert response.json()["message"] == "Missing or invalid collection context."
+    assert response.json()["message"] == message
 
 
 async def test_refresh_issues_a_new_token(client: httpx.AsyncClient, superuser_token: str) -> None:

@@ -52,3 +52,20 @@ def test_field_round_trip() -> None:
         "type": "number",
     }
     assert Field.from_api(field.to_api()) == field
+
+
+def test_system_collections_match_pocketbase() -> None:
+    from ferrybase.core.collections import system_collections
+
+    by_name = {c.name: c for c in system_collections()}
+    assert sorted(by_name) == sorted(
+        ["_superusers", "users", "_mfas", "_otps", "_externalAuths", "_authOrigins"]
+    )
+    assert by_name["users"].id == "_pb_users_auth_"
+    for name in ("users", "_mfas", "_otps", "_externalAuths", "_authOrigins"):
+        expected = json.loads((FIXTURES / f"collection_{name}.json").read_text())
+        ours = by_name[name].to_api()
+        for key in ("created", "updated"):
+            ours.pop(key)
+            expected.pop(key)
+        assert ours == expected, name

@@ -8,10 +8,12 @@ the store's business (``store/schema.py``).
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import string
 import zlib
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from ferrybase.core.auth_options import AUTH_OPTION_DEFAULTS, TOKEN_OPTIONS
@@ -132,6 +134,34 @@ class Collection:
         }
 
     @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Collection:
+        """A collection from PocketBase's JSON (what clients send and what it exports)."""
+        type_ = str(data.get("type") or BASE)
+        rule_names = RULES + (AUTH_RULES if type_ == AUTH else ())
+        reserved = {"id", "name", "type", "system", "fields", "indexes", "created", "updated"}
+        options = {
+            k: copy.deepcopy(v)
+            for k, v in data.items()
+            if k not in reserved and k not in rule_names and k not in RULES + AUTH_RULES
+        }
+        if type_ != AUTH:
+            options = {k: v for k, v in options.items() if k == "viewQuery" and type_ == VIEW}
+        else:
+            options = {k: v for k, v in options.items() if k in AUTH_OPTION_DEFAULTS}
+        return cls(
+            id=str(data.get("id") or ""),
+            name=str(data.get("name") or ""),
+            type=type_,
+            system=bool(data.get("system", False)),
+            fields=[Field.from_api(f) for f in data.get("fields") or []],
+            indexes=[str(i) for i in data.get("indexes") or []],
+            rules={r: data[r] for r in rule_names if r in data},
+            options=options,
+            created=str(data.get("created") or ""),
+            updated=str(data.get("updated") or ""),
+        )
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> Collection:
         return cls(
             id=row["id"],
@@ -201,14 +231,17 @@ def auth_indexes(collection_id_: str, table: str) -> list[str]:
     ]
 
 
+def system_collections() -> list[Collection]:
+    """The collections of a fresh instance, as PocketBase 0.40.6 creates them.
+
+    ``_superusers``, the default ``users`` collection (id ``_pb_users_auth_``) and the auth
+    bookkeeping collections ``_mfas``, ``_otps``, ``_externalAuths`` and ``_authOrigins``.
+    Their definitions are PocketBase's own JSON, kept in ``system_collections.json``.
+    """
+    raw = resources.files("ferrybase.core").joinpath("system_collections.json").read_text()
+    return [Collection.from_api(data) for data in json.loads(raw)]
+
+
 def superusers_collection() -> Collection:
     """The ``_superusers`` system collection (id ``pbc_3142635823``, as the JS SDK expects)."""
-    cid = collection_id(AUTH, SUPERUSERS)
-    return Collection(
-        name=SUPERUSERS,
-        type=AUTH,
-        system=True,
-        fields=auth_system_fields() + autodate_fields(system=True),
-        indexes=auth_indexes(cid, SUPERUSERS),
-        options={"authToken": {"duration": 86400}},
-    )
+    return next(c for c in system_collections() if c.name == SUPERUSERS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ferrybase.core.ports import Executor, Store
 from ferrybase.filter.dialect import Dialect
-from ferrybase.store.migrations import m0001_system, m0002_superusers
+from ferrybase.store.migrations import m0001_system, m0002_system_collections
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Migration:
 
 MIGRATIONS = (
     Migration("0001_system_tables", m0001_system.up),
-    Migration("0002_superusers", m0002_superusers.up),
+    Migration("0002_system_collections", m0002_system_collections.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.
