@@ -192,7 +192,7 @@ def _pg_strftime(format_text: str, time: Val | None, modifiers: list[str]) -> Sq
             ts = fmt(f"date_trunc('{trunc.group(1).lower()}', {{}})", ts)
         elif shift := _SHIFT.match(modifier):
             amount = f"{shift.group(1)} {shift.group(3).lower()}s"
-            ts = fmt("({} + CAST(? AS INTERVAL))", ts) + Sql("", (amount,))
+            ts = fmt("({} + CAST(CAST(? AS TEXT) AS INTERVAL))", ts) + Sql("", (amount,))
         else:
             raise FilterResolveError(
                 f"strftime modifier {modifier!r} is not supported on PostgreSQL"

@@ -329,6 +329,8 @@ def as_text(v: Val) -> Sql:
     if v.num is None:
         assert v.txt is not None
         return v.txt
+    if isinstance(v.const, int | float) and not isinstance(v.const, bool):
+        return Sql("CAST(? AS TEXT)", (sqlite_text(v.const),))
     as_txt = fmt("CAST({} AS TEXT)", v.num)
     return as_txt if v.txt is None else fmt("COALESCE({}, {})", v.txt, as_txt)
 
