@@ -201,7 +201,8 @@ def _or(a: Sql, b: Sql) -> Sql:
 
 def _pure(a: Val, b: Val) -> bool:
     """Both operands statically of the same single class (both numbers or both text)."""
-    return (a.num is None) == (b.num is None) and (a.txt is None) == (b.txt is None)
+    single = (a.num is None) != (a.txt is None)
+    return single and (a.num is None) == (b.num is None) and (a.txt is None) == (b.txt is None)
 
 
 def _guarded(a: Val, b: Val, terms: list[Sql], fallback: Sql) -> Sql:
