@@ -75,15 +75,26 @@ class FieldError:
         return hash((self.code, self.message))
 
 
+FieldErrors = Mapping[str, "FieldError | FieldErrors"]
+
+
+def _render(errors: FieldErrors) -> dict[str, Any]:
+    return {
+        name: err.as_dict() if isinstance(err, FieldError) else _render(err)
+        for name, err in errors.items()
+    }
+
+
 class ValidationError(BadRequestError):
-    """Field-level failures; ``fields`` maps a field name to its :class:`FieldError`."""
+    """Field-level failures: a name maps to a :class:`FieldError`, or to a nested map of them
+    for lists (``{"fields": {"1": {"name": FieldError(...)}}}``), as PocketBase nests them."""
 
     code = "validation_failed"
     default_message = "An error occurred while validating the submitted data."
 
-    def __init__(self, fields: Mapping[str, FieldError], message: str | None = None) -> None:
+    def __init__(self, fields: FieldErrors, message: str | None = None) -> None:
         self.fields = dict(fields)
-        super().__init__(message, {name: err.as_dict() for name, err in self.fields.items()})
+        super().__init__(message, _render(self.fields))
 
 
 class AuthenticationError(BadRequestError):

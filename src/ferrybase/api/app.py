@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ferrybase.api import auth_password, health, records
+from ferrybase.api import auth_password, collections, health, records
 from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
 from ferrybase.api.middleware import HttpMiddleware
 from ferrybase.core.app import Core
@@ -20,6 +20,18 @@ AUTH = "/api/collections/{collection}"
 ROUTES = [
     # health
     Route("/api/health", health.health, methods=["GET"]),
+    # collections
+    Route("/api/collections/meta/scaffolds", collections.scaffolds, methods=["GET"]),
+    Route("/api/collections", collections.list_collections, methods=["GET"]),
+    Route("/api/collections", collections.create_collection, methods=["POST"]),
+    Route("/api/collections/{collection}", collections.view_collection, methods=["GET"]),
+    Route("/api/collections/{collection}", collections.update_collection, methods=["PATCH"]),
+    Route("/api/collections/{collection}", collections.delete_collection, methods=["DELETE"]),
+    Route(
+        "/api/collections/{collection}/truncate",
+        collections.truncate_collection,
+        methods=["DELETE"],
+    ),
     # auth
     Route(f"{AUTH}/auth-with-password", auth_password.auth_with_password, methods=["POST"]),
     Route(f"{AUTH}/auth-refresh", auth_password.auth_refresh, methods=["POST"]),

@@ -13,7 +13,7 @@ from ferrybase.errors import InvalidBodyError
 
 
 async def auth_with_password(request: Request) -> Response:
-    core = core_of(request)
+    core = await core_of(request)
     collection = core.auth.auth_collection(request.path_params["collection"])
     body = await read_body(request)
     identity, password = body.get("identity"), body.get("password")
@@ -27,7 +27,7 @@ async def auth_with_password(request: Request) -> Response:
 
 
 async def auth_refresh(request: Request) -> Response:
-    core = core_of(request)
+    core = await core_of(request)
     collection = core.auth.auth_collection(request.path_params["collection"])
     record = core.auth.refresh(collection, await auth_of(request))
     return _auth_response(core.auth.issue_token(record), record)

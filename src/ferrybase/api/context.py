@@ -6,10 +6,18 @@ from starlette.requests import Request
 
 from ferrybase.core.app import Core
 from ferrybase.core.records import GUEST, Auth
+from ferrybase.errors import ForbiddenError, UnauthorizedError
+
+_FRESH = "ferrybase.fresh"
+_AUTH = "ferrybase.auth"
 
 
-def core_of(request: Request) -> Core:
+async def core_of(request: Request) -> Core:
+    """The core, its collections checked against the catalog version once per request."""
     core: Core = request.app.state.core
+    if _FRESH not in request.scope:
+        request.scope[_FRESH] = True
+        await core.collections.refresh(core.store)
     return core
 
 
@@ -23,10 +31,20 @@ def token_of(request: Request) -> str:
 
 async def auth_of(request: Request) -> Auth:
     """The caller: a bad or missing token makes a guest (routes that need auth say 401)."""
-    cached: Auth | None = request.scope.get("ferrybase.auth")
+    cached: Auth | None = request.scope.get(_AUTH)
     if cached is not None:
         return cached
     token = token_of(request)
-    auth = await core_of(request).auth.authenticate(token) if token else GUEST
-    request.scope["ferrybase.auth"] = auth
+    auth = await (await core_of(request)).auth.authenticate(token) if token else GUEST
+    request.scope[_AUTH] = auth
+    return auth
+
+
+async def superuser_of(request: Request) -> Auth:
+    """The caller, who must be a superuser: 401 for guests, 403 for other records."""
+    auth = await auth_of(request)
+    if auth.record is None:
+        raise UnauthorizedError()
+    if not auth.is_superuser:
+        raise ForbiddenError("The authorized record is not allowed to perform this action.")
     return auth

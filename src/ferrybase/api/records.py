@@ -11,7 +11,7 @@ from ferrybase.api.responses import json_response, no_content
 
 
 async def create_record(request: Request) -> Response:
-    core, auth = core_of(request), await auth_of(request)
+    core, auth = await core_of(request), await auth_of(request)
     collection = core.records.collection(request.path_params["collection"])
     body = await read_body(request)
     record = await core.records.create(collection, body, auth)
@@ -19,14 +19,14 @@ async def create_record(request: Request) -> Response:
 
 
 async def view_record(request: Request) -> Response:
-    core, auth = core_of(request), await auth_of(request)
+    core, auth = await core_of(request), await auth_of(request)
     collection = core.records.collection(request.path_params["collection"])
     record = await core.records.view(collection, request.path_params["id"], auth)
     return json_response(record.public(auth))
 
 
 async def delete_record(request: Request) -> Response:
-    core, auth = core_of(request), await auth_of(request)
+    core, auth = await core_of(request), await auth_of(request)
     collection = core.records.collection(request.path_params["collection"])
     await core.records.delete(collection, request.path_params["id"], auth)
     return no_content()

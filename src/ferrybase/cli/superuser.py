@@ -11,7 +11,7 @@ import click
 from ferrybase.cli.options import store_options
 from ferrybase.config import Config
 from ferrybase.core.app import Core
-from ferrybase.errors import FerrybaseError, ValidationError
+from ferrybase.errors import FerrybaseError, FieldError, ValidationError
 from ferrybase.server import open_core
 
 
@@ -60,7 +60,10 @@ def _run(data_dir: Path, db: str, action: Callable[[Core], Awaitable[object]]) -
     try:
         asyncio.run(main())
     except ValidationError as exc:
-        details = "; ".join(f"{name}: {err.message}" for name, err in exc.fields.items())
+        details = "; ".join(
+            f"{name}: {err.message}" if isinstance(err, FieldError) else name
+            for name, err in exc.fields.items()
+        )
         raise click.ClickException(f"{exc.message} {details}") from exc
     except FerrybaseError as exc:
         raise click.ClickException(exc.message) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ferrybase.core.auth import Authenticator
+from ferrybase.core.catalog import Catalog
 from ferrybase.core.ports import Passwords, Store, Tokens
 from ferrybase.core.records import Records
 from ferrybase.core.registry import CollectionRegistry
@@ -13,7 +14,8 @@ class Core:
 
     def __init__(self, store: Store, passwords: Passwords, tokens: Tokens) -> None:
         self.store = store
-        self.collections = CollectionRegistry()
+        self.collections = CollectionRegistry(store.dialect)
+        self.catalog = Catalog(store, self.collections)
         self.records = Records(store, self.collections, passwords)
         self.auth = Authenticator(self.records, passwords, tokens)
 

@@ -50,8 +50,58 @@ def create_table(collection: Collection, dialect: Dialect) -> list[str]:
     if dialect.is_postgres:
         columns.append(f"{q('_rowid')} BIGSERIAL")
     statements = [f"CREATE TABLE {q(collection.table)} ({', '.join(columns)})"]
-    statements += [translate_index(ix, dialect) for ix in collection.indexes]
-    return statements
+    return statements + index_statements(collection.indexes, dialect)
+
+
+def index_statements(indexes: list[str], dialect: Dialect) -> list[str]:
+    return [translate_index(ix, dialect) for ix in indexes]
+
+
+def index_parts(sql: str) -> tuple[str, str, list[str]]:
+    """``(name, table, columns)`` of a PocketBase index definition, or ``ValueError``."""
+    m = _INDEX.match(sql)
+    if not m:
+        raise ValueError(f"unsupported index definition: {sql!r}")
+    columns = []
+    for part in m["columns"].split(","):
+        c = _INDEX_COLUMN.match(part)
+        if not c:
+            raise ValueError(f"unsupported index column: {part!r}")
+        columns.append(c["col"])
+    return m["name"].strip('`"'), m["table"].strip('`"'), columns
+
+
+def rename_index_table(sql: str, old: str, new: str) -> str:
+    """The index definition with its table renamed (when its collection is)."""
+    m = _INDEX.match(sql)
+    if not m or m["table"].strip('`"') != old:
+        return sql
+    return sql[: m.start("table")] + f"`{new}`" + sql[m.end("table") :]
+
+
+def index_names(indexes: list[str]) -> list[str]:
+    names = []
+    for ix in indexes:
+        m = _INDEX.match(ix)
+        if m:
+            names.append(m["name"].strip('`"'))
+    return names
+
+
+def convert_expression(old: Field, new: Field, dialect: Dialect) -> str:
+    """SQL that turns ``old``'s column into ``new``'s value (only multiplicity can change)."""
+    col = dialect.quote(old.name)
+    if old.multiple == new.multiple:
+        return col
+    pg = dialect.is_postgres
+    if new.multiple:  # one value -> a list of it
+        if pg:
+            return f"CASE WHEN {col} = '' THEN '[]'::jsonb ELSE jsonb_build_array({col}) END"
+        return f"CASE WHEN {col} = '' THEN '[]' ELSE json_array({col}) END"
+    # a list -> its last value, as PocketBase keeps the last one
+    if pg:
+        return f"COALESCE({col} ->> -1, '')"
+    return f"COALESCE(json_extract({col}, '$[#-1]'), '')"
 
 
 _INDEX = re.compile(
@@ -132,5 +182,21 @@ async def insert_collection(tx: Executor, dialect: Dialect, collection: Collecti
     )
 
 
-async def load_collections(db: Executor) -> list[Collection]:
-    return [Collection.from_row(row) for row in await db.fetch_all(_SELECT)]
+async def update_collection_row(tx: Executor, collection: Collection) -> None:
+    row = collection.to_row()
+    names = [c for c in _COLUMNS if c != "id"]
+    assignments = ", ".join(f'"{c}" = ?' for c in names)
+    await tx.execute(
+        f'UPDATE "_collections" SET {assignments} WHERE "id" = ?',
+        [*(Json(row[c]) if c in _JSON_COLUMNS else row[c] for c in names), collection.id],
+    )
+
+
+async def delete_collection_row(tx: Executor, collection: Collection) -> None:
+    await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
+
+
+async def load_collections(db: Executor, dialect: Dialect) -> list[Collection]:
+    """Every collection definition, in the order they were created."""
+    order = '"_rowid"' if dialect.is_postgres else "rowid"
+    return [Collection.from_row(row) for row in await db.fetch_all(_SELECT.format(order=order))]

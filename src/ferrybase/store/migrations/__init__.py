@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from ferrybase.core.ports import Executor, Store
 from ferrybase.filter.dialect import Dialect
-from ferrybase.store.migrations import m0001_system, m0002_system_collections
+from ferrybase.store.migrations import (
+    m0001_system,
+    m0002_system_collections,
+    m0003_schema_history,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Migration:
 MIGRATIONS = (
     Migration("0001_system_tables", m0001_system.up),
     Migration("0002_system_collections", m0002_system_collections.up),
+    Migration("0003_schema_history", m0003_schema_history.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.

@@ -10,6 +10,7 @@ async def up(tx: Executor, dialect: Dialect) -> None:
     pg = dialect.is_postgres
     json_t = "JSONB" if pg else "JSON"
     seq = "BIGSERIAL PRIMARY KEY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    rowid = ', "_rowid" BIGSERIAL' if pg else ""  # SQLite has its own rowid
     statements = [
         f"""CREATE TABLE "_params" (
             "id" TEXT PRIMARY KEY NOT NULL,
@@ -26,7 +27,7 @@ async def up(tx: Executor, dialect: Dialect) -> None:
             "rules" {json_t} NOT NULL DEFAULT '{{}}',
             "options" {json_t} NOT NULL DEFAULT '{{}}',
             "created" TEXT NOT NULL DEFAULT '',
-            "updated" TEXT NOT NULL DEFAULT '')""",
+            "updated" TEXT NOT NULL DEFAULT ''{rowid})""",
         # Collection names are unique regardless of case, as in PocketBase.
         'CREATE UNIQUE INDEX "idx__collections_name" ON "_collections" '
         + ('(LOWER("name"))' if pg else '("name" COLLATE NOCASE)'),

@@ -1,0 +1,383 @@
+"""The catalog: creating, changing and deleting collections, with their tables, at runtime.
+
+Each change runs in one transaction: the DDL, the ``_collections`` row, a line in the
+migrations history (with the definition before and after) and a new catalog version that
+tells every other process to reload. A failed change leaves schema and data as they were.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from typing import Any
+
+from ferrybase.core.collections import (
+    AUTH,
+    BASE,
+    RULES,
+    VIEW,
+    Collection,
+    auth_indexes,
+    auth_system_fields,
+    id_field,
+)
+from ferrybase.core.dates import now_text
+from ferrybase.core.fields import FIELD_OPTIONS, Field
+from ferrybase.core.ports import Executor, Json, Store
+from ferrybase.core.records import DELETE, Record, append_change
+from ferrybase.core.registry import CollectionRegistry
+from ferrybase.core.schema import (
+    column_type,
+    convert_expression,
+    create_table,
+    delete_collection_row,
+    index_names,
+    index_parts,
+    index_statements,
+    insert_collection,
+    rename_index_table,
+    update_collection_row,
+)
+from ferrybase.errors import (
+    BadRequestError,
+    ConflictError,
+    FieldError,
+    FieldErrors,
+    NotFoundError,
+    ValidationError,
+)
+from ferrybase.filter.dialect import Dialect
+
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+LOAD_FAILED = "Failed to load the submitted data due to invalid formatting."
+
+
+class Catalog:
+    def __init__(self, store: Store, registry: CollectionRegistry) -> None:
+        self.store = store
+        self.registry = registry
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def get(self, id_or_name: str) -> Collection:
+        await self.registry.refresh(self.store)
+        collection = self.registry.get(id_or_name)
+        if collection is None:
+            raise NotFoundError()
+        return collection
+
+    def scaffolds(self) -> dict[str, Any]:
+        """The default JSON of a new collection of each type, as PocketBase serves it."""
+        out = {}
+        for type_ in (BASE, AUTH, VIEW):
+            draft = Collection(name="", type=type_, fields=_system_fields(type_))
+            if type_ == AUTH:
+                draft.indexes = auth_indexes("", "")
+            data = draft.to_api()
+            data["id"] = ""
+            data["created"] = data["updated"] = ""
+            out[type_] = data
+        return out
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def create(self, data: dict[str, Any]) -> Collection:
+        collection = _parse(data)
+        collection.fields = _with_system_fields(collection)
+        if collection.is_auth and not collection.indexes:
+            collection.indexes = auth_indexes(collection.id, collection.name)
+        await self.registry.refresh(self.store)
+        self._validate(collection, previous=None, message="Failed to create collection.")
+        collection.created = collection.updated = now_text()
+        async with self.store.transaction() as tx:
+            await insert_collection(tx, self.store.dialect, collection)
+            await self._record(tx, "created", None, collection)
+        await self.registry.load(self.store)
+        return self.registry.get(collection.id) or collection
+
+    async def update(self, id_or_name: str, data: dict[str, Any]) -> Collection:
+        previous = await self.get(id_or_name)
+        merged = previous.to_api()
+        merged.update(copy.deepcopy(data))
+        merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
+        collection = _parse(merged, keep_secrets=previous)
+        collection.fields = _with_system_fields(collection)
+        if collection.name != previous.name and "indexes" not in data:
+            collection.indexes = [
+                rename_index_table(ix, previous.name, collection.name) for ix in collection.indexes
+            ]
+        self._validate(collection, previous=previous, message="Failed to update collection.")
+        collection.created, collection.updated = previous.created, now_text()
+        async with self.store.transaction() as tx:
+            await self._alter(tx, previous, collection)
+            await update_collection_row(tx, collection)
+            await self._record(tx, "updated", previous, collection)
+        await self.registry.load(self.store)
+        return self.registry.get(collection.id) or collection
+
+    async def delete(self, id_or_name: str) -> None:
+        collection = await self.get(id_or_name)
+        if collection.system:
+            raise BadRequestError("Failed to delete collection.")
+        for other in self.registry.all():
+            if other.id == collection.id:
+                continue
+            for f in other.fields:
+                if f.type == "relation" and f.opt("collectionId") == collection.id:
+                    raise BadRequestError(
+                        "Failed to delete collection probably due to existing reference "
+                        f"in {other.name}."
+                    )
+        q = self.store.dialect.quote
+        async with self.store.transaction() as tx:
+            await tx.execute(f"DROP TABLE {q(collection.table)}")
+            await delete_collection_row(tx, collection)
+            await self._record(tx, "deleted", collection, None)
+        await self.registry.load(self.store)
+
+    async def truncate(self, id_or_name: str) -> None:
+        """Delete every record, each with its change-feed event."""
+        collection = await self.get(id_or_name)
+        if collection.type == VIEW:
+            raise BadRequestError("Failed to truncate collection.")
+        q = self.store.dialect.quote
+        async with self.store.transaction() as tx:
+            rows = await tx.fetch_all(f"SELECT * FROM {q(collection.table)}")
+            await tx.execute(f"DELETE FROM {q(collection.table)}")
+            for row in rows:
+                await append_change(tx, Record(collection, row), DELETE)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _validate(
+        self, collection: Collection, *, previous: Collection | None, message: str
+    ) -> None:
+        errors: dict[str, FieldError] = {}
+        if not collection.name:
+            errors["name"] = FieldError("validation_required", "Cannot be blank.")
+        elif not _NAME.match(collection.name) or len(collection.name) > 255:
+            errors["name"] = FieldError("validation_match_invalid", "Must be in a valid format.")
+        else:
+            clash = self.registry.get(collection.name)
+            if clash is not None and (previous is None or clash.id != previous.id):
+                errors["name"] = FieldError(
+                    "validation_collection_name_exists",
+                    "Collection name must be unique (case insensitive).",
+                )
+        if previous is not None and previous.system and collection.name != previous.name:
+            errors["name"] = FieldError(
+                "validation_collection_system_name_change",
+                "System collection name cannot be changed.",
+            )
+        if previous is None and collection.id and self.registry.get(collection.id) is not None:
+            errors["id"] = FieldError(
+                "validation_collection_id_exists", "Collection id must be unique."
+            )
+        field_errors: dict[str, FieldError] = {}
+        if previous is not None:
+            old_types = {f.id: f.type for f in previous.fields}
+            for i, f in enumerate(collection.fields):
+                if old_types.get(f.id, f.type) != f.type:
+                    field_errors[str(i)] = FieldError(
+                        "validation_field_type_change", "Field type cannot be changed."
+                    )
+        index_errors: dict[str, FieldError] = {}
+        field_names = {f.name for f in collection.fields}
+        for i, index in enumerate(collection.indexes):
+            try:
+                index_statements([index], self.store.dialect)
+                name, table, columns = index_parts(index)
+            except ValueError:
+                index_errors[str(i)] = FieldError(
+                    "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
+                )
+                continue
+            missing = [c for c in columns if c not in field_names]
+            if table != collection.name or missing:
+                reason = f"no such column: {missing[0]}" if missing else f"no such table: {table}"
+                index_errors[str(i)] = FieldError(
+                    "validation_invalid_index_expression",
+                    f"Failed to create index {name} - {reason}.",
+                )
+        nested: dict[str, FieldErrors] = {}
+        if field_errors:
+            nested["fields"] = field_errors
+        if index_errors:
+            nested["indexes"] = index_errors
+        if errors or nested:
+            raise ValidationError({**errors, **nested}, message)
+
+    async def _alter(self, tx: Executor, old: Collection, new: Collection) -> None:
+        """Change ``old``'s table into ``new``'s: rename, add, drop, rename or retype columns."""
+        dialect = self.store.dialect
+        q = dialect.quote
+        for sql in _drop_indexes(old, dialect):
+            await tx.execute(sql)
+        if old.table != new.table:
+            await tx.execute(f"ALTER TABLE {q(old.table)} RENAME TO {q(new.table)}")
+        old_fields = {f.id: f for f in old.fields}
+        new_ids = {f.id for f in new.fields}
+        rebuild = any(
+            f.id in old_fields and column_type(old_fields[f.id], dialect) != column_type(f, dialect)
+            for f in new.fields
+        )
+        if rebuild:
+            await _rebuild(tx, dialect, old, new)
+        else:
+            for f in old.fields:
+                if f.id not in new_ids:
+                    await tx.execute(f"ALTER TABLE {q(new.table)} DROP COLUMN {q(f.name)}")
+            for f in new.fields:
+                before = old_fields.get(f.id)
+                if before is None:
+                    definition = f"{q(f.name)} {column_type(f, dialect)}"
+                    await tx.execute(f"ALTER TABLE {q(new.table)} ADD COLUMN {definition}")
+                elif before.name != f.name:
+                    await tx.execute(
+                        f"ALTER TABLE {q(new.table)} RENAME COLUMN {q(before.name)} TO {q(f.name)}"
+                    )
+        await _create_indexes(tx, dialect, new)
+
+    async def _record(
+        self, tx: Executor, action: str, before: Collection | None, after: Collection | None
+    ) -> None:
+        name = (after or before).name  # type: ignore[union-attr]
+        await tx.execute(
+            'INSERT INTO "_migrations" ("file", "applied", "change") VALUES (?, ?, ?)',
+            (
+                f"{time.time_ns() // 1000}_{action}_{name}",
+                time.time_ns() // 1000,
+                Json(
+                    {
+                        "action": action,
+                        "before": before.to_row() if before else None,
+                        "after": after.to_row() if after else None,
+                    }
+                ),
+            ),
+        )
+        await self.registry.bump(tx)
+
+
+def _parse(data: dict[str, Any], keep_secrets: Collection | None = None) -> Collection:
+    """Collection JSON from a client; malformed shapes cannot load, as in PocketBase."""
+    if not isinstance(data, dict):
+        raise BadRequestError(LOAD_FAILED)
+    type_ = data.get("type") or BASE
+    if type_ not in (BASE, AUTH, VIEW) or not isinstance(data.get("name", ""), str):
+        raise BadRequestError(LOAD_FAILED)
+    fields = data.get("fields") or []
+    if not isinstance(fields, list) or not all(
+        isinstance(f, dict)
+        and f.get("type") in FIELD_OPTIONS
+        and isinstance(f.get("name", ""), str)
+        for f in fields
+    ):
+        raise BadRequestError(LOAD_FAILED)
+    for rule in RULES:
+        if data.get(rule) is not None and not isinstance(data[rule], str):
+            raise BadRequestError(LOAD_FAILED)
+    data = {**data, "fields": _dedupe(fields)}
+    try:
+        collection = Collection.from_api(data)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise BadRequestError(LOAD_FAILED) from exc
+    if keep_secrets is not None and collection.is_auth:
+        for key, value in keep_secrets.options.items():
+            if isinstance(value, dict) and "secret" in value:
+                collection.options[key]["secret"] = value["secret"]
+    return collection
+
+
+def _dedupe(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A later field with the same id or name replaces the earlier one, in its place."""
+    out: list[dict[str, Any]] = []
+    for f in fields:
+        for i, existing in enumerate(out):
+            same_id = f.get("id") and f.get("id") == existing.get("id")
+            if same_id or (f.get("name") and f.get("name") == existing.get("name")):
+                out[i] = f
+                break
+        else:
+            out.append(f)
+    return out
+
+
+def _system_fields(type_: str) -> list[Field]:
+    if type_ == AUTH:
+        return auth_system_fields()
+    if type_ == BASE:
+        return [id_field()]
+    return []
+
+
+def _with_system_fields(collection: Collection) -> list[Field]:
+    """The collection's fields with the system ones of its type first (kept where given)."""
+    given = {f.name: f for f in collection.fields}
+    system = []
+    for f in _system_fields(collection.type):
+        kept = given.pop(f.name, None)
+        if kept is not None and kept.type == f.type:
+            f.id = kept.id or f.id
+            f.hidden, f.presentable = kept.hidden, kept.presentable
+            if f.type not in ("password",) and f.name not in ("id", "tokenKey"):
+                f.options.update(kept.options)
+        system.append(f)
+    names = {f.name for f in system}
+    return system + [f for f in collection.fields if f.name not in names]
+
+
+def _drop_indexes(collection: Collection, dialect: Dialect) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {dialect.quote(n)}" for n in index_names(collection.indexes)]
+
+
+async def _create_indexes(tx: Executor, dialect: Dialect, collection: Collection) -> None:
+    """Create the collection's indexes; data that breaks a unique one is the index's error."""
+    for i, sql in enumerate(index_statements(collection.indexes, dialect)):
+        try:
+            await tx.execute(sql)
+        except ConflictError as exc:
+            name = index_names([collection.indexes[i]])[0]
+            raise ValidationError(
+                {
+                    "indexes": {
+                        str(i): FieldError(
+                            "validation_invalid_index_expression",
+                            f"Failed to create index {name} - UNIQUE constraint failed.",
+                        )
+                    }
+                },
+                "Failed to update collection.",
+            ) from exc
+
+
+async def _rebuild(tx: Executor, dialect: Dialect, old: Collection, new: Collection) -> None:
+    """Copy the table into one of the new shape, converting columns whose shape changed."""
+    q = dialect.quote
+    temp = Collection(name=f"_rebuild_{new.table}", type=new.type, fields=new.fields)
+    for sql in create_table(temp, dialect):
+        await tx.execute(sql)
+    old_by_id = {f.id: f for f in old.fields}
+    targets, sources = [], []
+    for f in new.fields:
+        before = old_by_id.get(f.id)
+        if before is None:
+            continue
+        targets.append(q(f.name))
+        sources.append(convert_expression(before, f, dialect))
+    if dialect.is_postgres:
+        targets.append(q("_rowid"))
+        sources.append(q("_rowid"))
+    await tx.execute(
+        f"INSERT INTO {q(temp.table)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(sources)} FROM {q(new.table)}"
+    )
+    await tx.execute(f"DROP TABLE {q(new.table)}")
+    await tx.execute(f"ALTER TABLE {q(temp.table)} RENAME TO {q(new.table)}")
+    if dialect.is_postgres:  # new rows continue after the copied ones
+        await tx.execute(
+            f"SELECT setval(pg_get_serial_sequence(?, '_rowid'), "
+            f"COALESCE((SELECT MAX({q('_rowid')}) FROM {q(new.table)}), 0) + 1, false)",
+            (q(new.table),),
+        )
