@@ -343,13 +343,21 @@ def as_number(v: Val) -> Sql:
     return v.num
 
 
+def ascii_lower(text: Sql) -> Sql:
+    """SQLite's ``lower()``: only ASCII letters fold (PostgreSQL's folds all of Unicode)."""
+    return fmt("translate({}, '" + _UPPER + "', '" + _UPPER.lower() + "')", text)
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def like(a: Val, pattern: Val, negate: bool, postgres: bool) -> Sql:
-    """``a LIKE pattern ESCAPE '\\'``, case-insensitive for ASCII like SQLite's."""
+    """``a LIKE pattern ESCAPE '\\'``, case-insensitive for ASCII only, like SQLite's."""
+    op = "NOT LIKE" if negate else "LIKE"
     if not postgres:
-        op = "NOT LIKE" if negate else "LIKE"
         return fmt("{} " + op + " {} ESCAPE '\\'", a.sql, pattern.sql)
-    op = "NOT ILIKE" if negate else "ILIKE"
-    return fmt("{} " + op + " {} ESCAPE '\\'", as_text(a), as_text(pattern))
+    left, right = ascii_lower(as_text(a)), ascii_lower(as_text(pattern))
+    return fmt("{} " + op + " {} ESCAPE '\\'", left, right)
 
 
 def contains_pattern(v: Val, postgres: bool) -> Val:
@@ -366,5 +374,5 @@ def lower(v: Val, postgres: bool) -> Val:
         return Val(sqlite, const=v.const, nullable=v.nullable, is_null=v.is_null)
     if v.is_null:
         return null_val()
-    txt = fmt("LOWER({})", as_text(v))
+    txt = ascii_lower(as_text(v))
     return Val(txt, txt=txt, nullable=v.nullable)
