@@ -177,3 +177,12 @@ async def test_one_access_log_line_per_request(
     ]
     assert all(line["ms"] >= 0 and line["ip"] == "127.0.0.1" for line in lines)
     assert "secret" not in caplog.text
+
+
+async def test_fields_filter_applies_to_every_success(client: httpx.AsyncClient) -> None:
+    health = await client.get("/api/health?fields=message")
+    assert health.json() == {"message": "API is healthy."}
+    missing = await client.get("/api/nope?fields=status")
+    assert missing.json() == {"data": {}, "message": "File not found.", "status": 404}
+    bad = await client.get("/api/health?fields=message:lower")
+    assert bad.status_code == 400

@@ -201,3 +201,13 @@ async def test_bcrypt_hashes_from_pocketbase_still_sign_in(
     await core.records.write_fields(collection, record.id, {"password": legacy})
     response = await sign_in(client, identity=SU_EMAIL, password="imported-password")
     assert response.status_code == 200
+
+
+async def test_fields_on_auth_responses(client: httpx.AsyncClient, superuser_token: str) -> None:
+    response = await client.post(
+        AUTH_URL + "?fields=token,record.email",
+        json={"identity": SU_EMAIL, "password": SU_PASSWORD},
+    )
+    body = response.json()
+    assert set(body) == {"token", "record"}
+    assert body["record"] == {"email": SU_EMAIL}

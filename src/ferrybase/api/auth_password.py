@@ -23,16 +23,17 @@ async def auth_with_password(request: Request) -> Response:
         if value is not None and not isinstance(value, str):
             raise InvalidBodyError()
     record = await core.auth.with_password(collection, identity, password, identity_field)
-    return _auth_response(core.auth.issue_token(record), record)
+    return _auth_response(request, core.auth.issue_token(record), record)
 
 
 async def auth_refresh(request: Request) -> Response:
     core = await core_of(request)
     collection = core.auth.auth_collection(request.path_params["collection"])
     record = core.auth.refresh(collection, await auth_of(request))
-    return _auth_response(core.auth.issue_token(record), record)
+    return _auth_response(request, core.auth.issue_token(record), record)
 
 
-def _auth_response(token: str, record: Record) -> Response:
+def _auth_response(request: Request, token: str, record: Record) -> Response:
     # The signed-in record always sees its own email.
-    return json_response({"record": record.public(Auth(record)), "token": token})
+    body = {"record": record.public(Auth(record)), "token": token}
+    return json_response(body, request=request)

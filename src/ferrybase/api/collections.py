@@ -21,20 +21,20 @@ async def list_collections(request: Request) -> Response:
     core = await core_of(request)
     page = page_of(request)
     items = [c.to_api() for c in core.collections.all()]
-    return json_response(paginate(items, page))
+    return json_response(paginate(items, page), request=request)
 
 
 async def view_collection(request: Request) -> Response:
     await superuser_of(request)
     collection = await (await core_of(request)).catalog.get(request.path_params["collection"])
-    return json_response(collection.to_api())
+    return json_response(collection.to_api(), request=request)
 
 
 async def create_collection(request: Request) -> Response:
     await superuser_of(request)
     core = await core_of(request)
     collection = await core.catalog.create(await _definition(request))
-    return json_response(collection.to_api())
+    return json_response(collection.to_api(), request=request)
 
 
 async def update_collection(request: Request) -> Response:
@@ -42,7 +42,7 @@ async def update_collection(request: Request) -> Response:
     core = await core_of(request)
     name = request.path_params["collection"]
     collection = await core.catalog.update(name, await _definition(request))
-    return json_response(collection.to_api())
+    return json_response(collection.to_api(), request=request)
 
 
 async def delete_collection(request: Request) -> Response:
@@ -59,7 +59,7 @@ async def truncate_collection(request: Request) -> Response:
 
 async def scaffolds(request: Request) -> Response:
     await superuser_of(request)
-    return json_response((await core_of(request)).catalog.scaffolds())
+    return json_response((await core_of(request)).catalog.scaffolds(), request=request)
 
 
 async def _definition(request: Request) -> dict[str, Any]:

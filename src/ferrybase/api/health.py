@@ -17,4 +17,4 @@ async def health(request: Request) -> Response:
             "realIP": request.client.host if request.client else "",
             "possibleProxyHeader": "",
         }
-    return json_response({"message": "API is healthy.", "code": 200, "data": data})
+    return json_response({"message": "API is healthy.", "code": 200, "data": data}, request=request)

@@ -15,14 +15,14 @@ async def create_record(request: Request) -> Response:
     collection = core.records.collection(request.path_params["collection"])
     body = await read_body(request)
     record = await core.records.create(collection, body, auth)
-    return json_response(record.public(auth))
+    return json_response(record.public(auth), request=request)
 
 
 async def view_record(request: Request) -> Response:
     core, auth = await core_of(request), await auth_of(request)
     collection = core.records.collection(request.path_params["collection"])
     record = await core.records.view(collection, request.path_params["id"], auth)
-    return json_response(record.public(auth))
+    return json_response(record.public(auth), request=request)
 
 
 async def delete_record(request: Request) -> Response:

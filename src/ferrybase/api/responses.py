@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
+
+from ferrybase.api.fields import apply_fields
 
 
 class JSONResponse(Response):
@@ -15,7 +18,12 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-def json_response(content: Any, status: int = 200) -> Response:
+def json_response(content: Any, status: int = 200, request: Request | None = None) -> Response:
+    """A JSON response; with ``request``, its ``?fields=`` filter is applied."""
+    if request is not None and b"fields=" in request.scope["query_string"]:
+        fields = request.query_params.get("fields")
+        if fields:
+            content = apply_fields(content, fields)
     return JSONResponse(content, status_code=status)
 
 
