@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ferrybase.api import auth_password, collections, health, records
+from ferrybase.api import auth_password, collections, health, records, settings
 from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
 from ferrybase.api.middleware import HttpMiddleware
 from ferrybase.core.app import Core
@@ -20,6 +20,9 @@ AUTH = "/api/collections/{collection}"
 ROUTES = [
     # health
     Route("/api/health", health.health, methods=["GET"]),
+    # settings
+    Route("/api/settings", settings.view_settings, methods=["GET"]),
+    Route("/api/settings", settings.update_settings, methods=["PATCH"]),
     # collections
     Route("/api/collections/meta/scaffolds", collections.scaffolds, methods=["GET"]),
     Route("/api/collections", collections.list_collections, methods=["GET"]),

@@ -7,6 +7,7 @@ from ferrybase.core.catalog import Catalog
 from ferrybase.core.ports import Passwords, Store, Tokens
 from ferrybase.core.records import Records
 from ferrybase.core.registry import CollectionRegistry
+from ferrybase.core.settings import Settings
 
 
 class Core:
@@ -16,6 +17,7 @@ class Core:
         self.store = store
         self.collections = CollectionRegistry(store.dialect)
         self.catalog = Catalog(store, self.collections)
+        self.settings = Settings(store)
         self.records = Records(store, self.collections, passwords)
         self.auth = Authenticator(self.records, passwords, tokens)
 

@@ -1,0 +1,91 @@
+"""``/api/settings``: PocketBase's defaults, partial updates, validation, secrets kept back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "pocketbase" / "settings.json"
+
+
+@pytest.fixture
+def su(superuser_token: str) -> dict[str, str]:
+    return {"Authorization": superuser_token}
+
+
+async def test_defaults_match_pocketbase(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    response = await client.get("/api/settings", headers=su)
+    assert response.status_code == 200
+    assert response.json() == json.loads(FIXTURE.read_text())
+
+
+async def test_partial_update(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    response = await client.patch(
+        "/api/settings",
+        json={"batch": {"enabled": True}, "meta": {"appName": "Ferry"}, "unknown": 1},
+        headers=su,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["batch"] == {"enabled": True, "maxRequests": 50, "timeout": 3, "maxBodySize": 0}
+    assert body["meta"]["appName"] == "Ferry" and body["meta"]["senderName"] == "Support"
+    assert "unknown" not in body
+    assert (await client.get("/api/settings", headers=su)).json() == body
+
+
+async def test_secrets_are_stored_but_never_shown(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    response = await client.patch(
+        "/api/settings",
+        json={"smtp": {"password": "hunter2"}, "s3": {"secret": "s3cr3t"}},
+        headers=su,
+    )
+    assert response.status_code == 200
+    assert "hunter2" not in response.text and "s3cr3t" not in response.text
+    assert "password" not in response.json()["smtp"]
+    viewed = await client.get("/api/settings", headers=su)
+    assert "hunter2" not in viewed.text
+
+
+async def test_validation(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    response = await client.patch(
+        "/api/settings", json={"batch": {"maxRequests": -1}, "meta": {"appName": ""}}, headers=su
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": {
+            "batch": {
+                "maxRequests": {
+                    "code": "validation_min_greater_equal_than_required",
+                    "message": "Must be no less than 0.",
+                    "params": {"threshold": 0},
+                }
+            },
+            "meta": {"appName": {"code": "validation_required", "message": "Cannot be blank."}},
+        },
+        "message": "An error occurred while saving the new settings.",
+        "status": 400,
+    }
+    # nothing was saved
+    assert (await client.get("/api/settings", headers=su)).json()["meta"]["appName"] == "Acme"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"batch": {"enabled": "x"}}, {"meta": "x"}, {"superuserIPs": [1]}, {"logs": {"maxDays": "5"}}],
+)
+async def test_wrong_types_cannot_load(
+    client: httpx.AsyncClient, su: dict[str, str], body: dict[str, object]
+) -> None:
+    response = await client.patch("/api/settings", json=body, headers=su)
+    assert response.status_code == 400
+    assert response.json()["message"] == "An error occurred while loading the submitted data."
+
+
+async def test_superusers_only(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/settings")).status_code == 401
+    assert (await client.patch("/api/settings", json={})).status_code == 401
