@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
@@ -31,7 +32,7 @@ class Sql:
 
 def fmt(template: str, *parts: Sql | str) -> Sql:
     """Fill each ``{}`` of ``template`` with a part, concatenating parameters in order."""
-    pieces = template.split("{}")
+    pieces = _split(template)
     if len(pieces) != len(parts) + 1:
         raise ValueError(f"template {template!r} expects {len(pieces) - 1} parts")
     text = [pieces[0]]
@@ -44,6 +45,11 @@ def fmt(template: str, *parts: Sql | str) -> Sql:
             text.append(part)
         text.append(piece)
     return Sql("".join(text), tuple(params))
+
+
+@lru_cache(maxsize=1024)
+def _split(template: str) -> list[str]:
+    return template.split("{}")
 
 
 def join(separator: str, parts: Iterable[Sql]) -> Sql:
