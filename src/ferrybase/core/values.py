@@ -1,32 +1,57 @@
-"""Field values: PocketBase's lenient input coercion, validation and zero values.
+"""Field values: PocketBase's lenient input coercion, zero values, output and modifiers.
 
-``coerce`` turns whatever a client sent into the field's value type the way PocketBase does
-(``"12"`` -> 12, ``"yes"`` -> false, an unparsable date -> ``""``); ``validate`` then checks
-the options and returns a :class:`FieldError` or ``None``.
+``coerce`` turns whatever a client sent into the field's stored value the way PocketBase
+0.40.6 does (``"12"`` -> 12, ``"yes"`` -> false, an unparsable date -> ``""``, an array into
+a single select keeps its last item); ``validate`` (from ``core/value_checks.py``) then checks
+the options; ``to_json`` renders a stored value for a client. ``apply_modifier`` and
+``split_modifier`` implement body keys such as ``views+``, ``+tags`` and ``tags-``.
+
+Stored values: text-like fields and dates are ``str``; numbers ``int`` when integral, else
+``float``; bools ``bool``; multi-valued select/relation/file fields ``list[str]`` and
+single-valued ones ``str``; json any JSON value (``None`` is null); geoPoint
+``{"lon": float, "lat": float}``; password the plain text until the records layer hashes it.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from ferrybase.core.dates import format_datetime
+from ferrybase.core import casts
 from ferrybase.core.fields import Field
-from ferrybase.errors import FieldError
+from ferrybase.core.patterns import generate
+from ferrybase.core.value_checks import validate
 
-# The pragmatic HTML5 e-mail pattern (what browsers accept in <input type=email>).
-_EMAIL = re.compile(
-    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
-)
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+[^\s]*$")
-_GENERATE = re.compile(r"^\[([^\]]+)\]\{(\d+)\}$")
+__all__ = [
+    "MODIFIERS",
+    "apply_modifier",
+    "coerce",
+    "generate",
+    "normalize_number",
+    "relation_ids",
+    "split_modifier",
+    "to_json",
+    "validate",
+    "zero_value",
+]
+
+# Types whose value is a list of strings when ``maxSelect`` > 1 (else the last string).
+_LISTS = frozenset({"select", "relation", "file"})
+# Body-key modifiers each type accepts, as PocketBase's ``FindSetter`` matches them.
+MODIFIERS: dict[str, frozenset[str]] = {
+    "number": frozenset({"+", "-"}),
+    "select": frozenset({"+", "-", "^"}),
+    "relation": frozenset({"+", "-", "^"}),
+    "file": frozenset({"+", "-", "^"}),
+    "text": frozenset({":autogenerate"}),
+}
+PREPEND = "^"
+_MAX_SAFE = 2**53  # the modifier of ``+name``; ``name+`` is "+"
 
 
 def zero_value(field: Field) -> Any:
+    """The value of an omitted field, as a new record gets it."""
     if field.multiple:
         return []
     match field.type:
@@ -43,167 +68,169 @@ def zero_value(field: Field) -> Any:
 
 
 def coerce(field: Field, value: Any) -> Any:
-    """Convert client input to the field's value type, leniently, as PocketBase does."""
+    """Convert client input to the field's stored value, leniently, as PocketBase does.
+
+    >>> coerce(Field("n", "number"), "1e3")
+    1000
+    >>> coerce(Field("s", "select", options={"values": ["a", "b"]}), ["a", "b"])
+    'b'
+    """
     match field.type:
         case "text" | "editor" | "email" | "url" | "password":
-            return _to_text(value)
+            return casts.to_string(value)
         case "number":
-            return _to_number(value)
+            return normalize_number(casts.to_float(value))
         case "bool":
-            return _to_bool(value)
-        case "date":
-            return _to_date(value)
+            return casts.to_bool(value)
+        case "date" | "autodate":
+            return casts.to_date(value)
+        case "select" | "relation" | "file":
+            return _to_list_value(field, casts.to_unique_strings(value))
+        case "json":
+            return _to_json_value(value)
+        case "geoPoint":
+            return _to_point(value)
         case _:
             return value
 
 
-def validate(field: Field, value: Any) -> FieldError | None:
-    """Check a coerced value against the field's options."""
-    if field.required and value in ("", None, [], 0, False):
-        return FieldError("validation_required", "Cannot be blank.")
-    match field.type:
-        case "text":
-            return _check_text(field, value)
-        case "password":
-            # PocketBase's password errors carry no params, unlike text's.
-            error = _check_text(field, value)
-            if error is not None:
-                error.params = None
-            return error
-        case "email":
-            if value and not _EMAIL.match(value):
-                return FieldError("validation_is_email", "Must be a valid email address.")
-            return _check_domains(field, value.rpartition("@")[2]) if value else None
-        case "url":
-            if value and not _URL.match(value):
-                return FieldError("validation_invalid_url", "Must be a valid url.")
-            return None
-        case "number":
-            return _check_number(field, value)
-        case _:
-            return None
+def normalize_number(number: float) -> int | float:
+    """A float64 as stored: ``int`` when integral and exact (|n| <= 2**53), else ``float``.
 
-
-def generate(pattern: str) -> str:
-    """A value for ``autogeneratePattern`` of the form ``[charset]{length}``."""
-    m = _GENERATE.match(pattern)
-    if not m:
-        raise ValueError(f"unsupported autogenerate pattern {pattern!r}")
-    alphabet = _expand_charset(m[1])
-    return "".join(secrets.choice(alphabet) for _ in range(int(m[2])))
-
-
-def _expand_charset(spec: str) -> str:
-    out, i = [], 0
-    while i < len(spec):
-        if i + 2 < len(spec) and spec[i + 1] == "-":
-            out += [chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1)]
-            i += 3
-        else:
-            out.append(spec[i])
-            i += 1
-    return "".join(out)
-
-
-def _to_text(value: Any) -> str:
-    if value is None or isinstance(value, (list, dict)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _to_number(value: Any) -> float | int:
-    if isinstance(value, bool):
-        return 1 if value else 0
-    if isinstance(value, (int, float)):
-        number: float | int = value
-    else:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            return 0
-    if isinstance(number, float):
-        if not math.isfinite(number):
-            return 0
-        if number.is_integer():
-            return int(number)
+    Larger integral values stay floats, as in Go, so they fit SQLite and compare equal to
+    what PocketBase prints.
+    """
+    if math.isfinite(number) and number.is_integer() and abs(number) <= _MAX_SAFE:
+        return int(number)
     return number
 
 
-def _to_bool(value: Any) -> bool:
+def to_json(field: Field, value: Any) -> Any:
+    """What a client sees for a stored value (SQLite's 0/1 bools, 5.0 numbers, NULLs).
+
+    The password field always reads ``""``.
+    """
+    if field.type == "password":
+        return ""
+    if value is None:
+        return zero_value(field)
+    match field.type:
+        case "number":
+            return normalize_number(casts.to_float(value))
+        case "bool":
+            return casts.to_bool(value)
+        case "geoPoint":
+            return _to_point(value)
+        case "select" | "relation" | "file":
+            if isinstance(value, str) and field.multiple:
+                return casts.to_unique_strings(value)
+            return value
+        case _:
+            return value
+
+
+def split_modifier(key: str) -> tuple[str, str | None]:
+    """Split a body key into the field name and its modifier.
+
+    ``"views+"`` -> ``("views", "+")``, ``"tags-"`` -> ``("tags", "-")``, ``"+tags"`` ->
+    ``("tags", "^")`` (prepend), ``"id:autogenerate"`` -> ``("id", ":autogenerate")``,
+    ``"title"`` -> ``("title", None)``. Whether the field accepts the modifier is
+    :data:`MODIFIERS`' business: PocketBase ignores a key no field claims.
+    """
+    if key.endswith(":autogenerate") and len(key) > len(":autogenerate"):
+        return key[: -len(":autogenerate")], ":autogenerate"
+    if len(key) > 1 and key.startswith("+"):
+        return key[1:], PREPEND
+    if len(key) > 1 and key[-1] in "+-":
+        return key[:-1], key[-1]
+    return key, None
+
+
+def apply_modifier(field: Field, current: Any, modifier: str, operand: Any) -> Any:
+    """The new stored value after ``name+``/``name-``/``+name`` (``modifier`` "+", "-", "^").
+
+    Numbers add or subtract (``cast.ToFloat64`` of both sides). Select, relation and file
+    values append, prepend or remove (every occurrence) the operand's strings: a string, a
+    JSON-array string or an array. The result is de-duplicated and normalized like a plain
+    set, so a single-valued field keeps the last item. ``:autogenerate`` on text appends a
+    value generated from ``autogeneratePattern``.
+
+    >>> apply_modifier(Field("views", "number"), 5, "+", "2")
+    7
+    """
+    if modifier not in MODIFIERS.get(field.type, frozenset()):
+        raise ValueError(f"{field.type} field has no {modifier!r} modifier")
+    if field.type == "number":
+        base, delta = casts.to_float(current), casts.to_float(operand)
+        return normalize_number(base + delta if modifier == "+" else base - delta)
+    if field.type == "text":
+        pattern = str(field.opt("autogeneratePattern"))
+        return casts.to_string(operand) + (generate(pattern) if pattern else "")
+    existing = casts.to_unique_strings(current)
+    given = casts.to_unique_strings(operand)
+    if modifier == "+":
+        merged = existing + given
+    elif modifier == PREPEND:
+        merged = given + existing
+    else:
+        merged = [v for v in existing if v not in given]
+    return _to_list_value(field, list(dict.fromkeys(merged)))
+
+
+def relation_ids(field: Field, value: Any) -> list[str]:
+    """The ids a relation value refers to, for the records layer's existence query.
+
+    PocketBase answers ``validation_missing_rel_records`` unless ``COUNT(*)`` of
+    ``id IN (ids)`` in the target collection equals ``len(ids)``; run that check only when
+    :func:`validate` returned no error (required, minSelect and maxSelect come first).
+    """
+    if field.type != "relation":
+        raise ValueError("not a relation field")
+    return casts.to_unique_strings(value)
+
+
+def _to_list_value(field: Field, items: list[str]) -> list[str] | str:
+    if field.multiple:
+        return items
+    return items[-1] if items else ""
+
+
+def _to_json_value(value: Any) -> Any:
+    if not isinstance(value, str):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return normalize_number(casts.go_float(value))
+        return value
+    # A string holding JSON is parsed, but only when it starts like a number, string,
+    # array or object (or is null/true/false): " [1]" stays the string " [1]".
+    if value in ("null", "true", "false") or (value and value[0] in '0123456789-"[{'):
+        try:
+            return json.loads(value, parse_constant=_reject_constant)
+        except ValueError:
+            return value
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _to_point(value: Any) -> dict[str, float | int]:
     if isinstance(value, str):
-        return value.strip().lower() in ("1", "true")
-    if isinstance(value, (int, float)):
-        return value == 1
-    return bool(value) if isinstance(value, bool) else False
-
-
-def _to_date(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        return ""
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment)
-
-
-def _check_text(field: Field, value: str) -> FieldError | None:
-    if value == "":
-        return None
-    length = len(value)
-    low, high = int(field.opt("min")), int(field.opt("max"))
-    if low and length < low:
-        return FieldError(
-            "validation_min_text_constraint",
-            f"Must be at least {low} character(s).",
-            {"min": low},
-        )
-    if high and length > high:
-        return FieldError(
-            "validation_max_text_constraint",
-            f"Must be less than {high} character(s).",
-            {"max": high},
-        )
-    pattern = field.opt("pattern")
-    if pattern and not re.search(pattern, value):
-        return FieldError("validation_invalid_format", "Invalid value format.")
-    return None
-
-
-def _check_domains(field: Field, domain: str) -> FieldError | None:
-    only, excluded = field.opt("onlyDomains") or [], field.opt("exceptDomains") or []
-    if only and domain not in only:
-        return FieldError("validation_email_domain_not_allowed", "Email domain is not allowed.")
-    if excluded and domain in excluded:
-        return FieldError("validation_email_domain_not_allowed", "Email domain is not allowed.")
-    return None
-
-
-def _check_number(field: Field, value: float) -> FieldError | None:
-    if field.opt("onlyInt") and not float(value).is_integer():
-        return FieldError("validation_not_an_integer", "Must be an integer.")
-    low, high = field.opt("min"), field.opt("max")
-    if low is not None and value < low:
-        return FieldError(
-            "validation_min_number_constraint",
-            f"Must be greater or equal than {_num(low)}.",
-            {"min": low},
-        )
-    if high is not None and value > high:
-        return FieldError(
-            "validation_max_number_constraint",
-            f"Must be less or equal than {_num(high)}.",
-            {"max": high},
-        )
-    return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+        try:
+            value = json.loads(value) if value else None
+        except ValueError:
+            value = None
+    if not isinstance(value, dict):
+        return {"lon": 0, "lat": 0}
+    point: dict[str, float | int] = {"lon": 0, "lat": 0}
+    for key in ("lon", "lat"):
+        raw = value.get(key, 0)
+        if raw is None:
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            # Go's JSON decoding fails as a whole: the zero point.
+            return {"lon": 0, "lat": 0}
+        point[key] = normalize_number(casts.go_float(raw))
+    return point
