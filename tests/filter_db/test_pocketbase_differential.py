@@ -50,6 +50,8 @@ EXTRA = [
     ("posts", "@unknown = 1"),
     ("people", "posts_via_author.views ?> 999"),
     ("people", "posts_via_author.views > 999"),
+    ("comments", "likes:each ?< likes.name"),
+    ("comments", "likes:each ?= likes.id && likes.name ?= ''"),
 ]
 
 

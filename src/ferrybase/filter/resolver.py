@@ -436,7 +436,9 @@ class _Walker:
         if modifier == "length" and f.is_multi_valuer:
             return Operand(d.array_length(alias, f))
         if modifier == "each" and f.is_multi_valuer:
-            items = _alias(alias if alias != self.scope.alias else self.prefix, f"{name}_each")
+            # the same alias as the items join of a multi relation through this field, as in
+            # PocketBase: `likes:each ?= likes.name` looks at one item on both sides
+            items = _alias(alias if alias != self.scope.alias else self.prefix, name) + "_je"
             self.join(items, d.each_join(items, alias, f))
             self.fans_out = self.fans_out or f.multiple
             return Operand(d.each_value(items))

@@ -64,12 +64,12 @@ SQLITE_CASES: list[Case] = [
     ),
     (
         "tags:each ?= 'a'",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_each" WHERE "_j_tags_each"."value" = ?)',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_je" WHERE "_j_tags_je"."value" = ?)',
         ("a",),
     ),
     (
         "tags:each = 'a'",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_each" WHERE (("_j_tags_each"."value" = ?) AND (NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_m1_tags_each" WHERE NOT ("_m1_tags_each"."value" = ?)))))',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_je" WHERE (("_j_tags_je"."value" = ?) AND (NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_m1_tags_je" WHERE NOT ("_m1_tags_je"."value" = ?)))))',
         ("a", "a"),
     ),
     (
@@ -107,7 +107,7 @@ SQLITE_CASES: list[Case] = [
     ),
     (
         "@request.body.tags:each ?= tags:each",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(?) AS "_j_de_tags" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_each" WHERE "_j_de_tags"."value" = "_j_tags_each"."value")',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN json_each(?) AS "_j_de_tags" LEFT JOIN json_each(CASE WHEN iif(json_valid("posts"."tags"), json_type("posts"."tags")=\'array\', FALSE) THEN "posts"."tags" ELSE json_array("posts"."tags") END) AS "_j_tags_je" WHERE "_j_de_tags"."value" = "_j_tags_je"."value")',
         ('["a","b"]',),
     ),
     ("@request.body.tags:length = 2", "2 = ?", (2.0,)),
@@ -225,12 +225,12 @@ POSTGRES_CASES: list[Case] = [
     ),
     (
         "tags:each ?= 'a'",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_each"("value") ON TRUE WHERE "_j_tags_each"."value" = CAST(? AS TEXT))',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_je"("value") ON TRUE WHERE "_j_tags_je"."value" = CAST(? AS TEXT))',
         ("a",),
     ),
     (
         "tags:each = 'a'",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_each"("value") ON TRUE WHERE (("_j_tags_each"."value" = CAST(? AS TEXT)) AND (NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_m1_tags_each"("value") ON TRUE WHERE NOT ("_m1_tags_each"."value" = CAST(? AS TEXT))))))',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_je"("value") ON TRUE WHERE (("_j_tags_je"."value" = CAST(? AS TEXT)) AND (NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_m1_tags_je"("value") ON TRUE WHERE NOT ("_m1_tags_je"."value" = CAST(? AS TEXT))))))',
         ("a", "a"),
     ),
     (
@@ -272,7 +272,7 @@ POSTGRES_CASES: list[Case] = [
     ),
     (
         "@request.body.tags:each ?= tags:each",
-        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CAST(? AS JSONB)) AS "_j_de_tags"("value") ON TRUE LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_each"("value") ON TRUE WHERE "_j_de_tags"."value" = "_j_tags_each"."value")',
+        'EXISTS (SELECT 1 FROM (SELECT 1) AS "_fb" LEFT JOIN LATERAL jsonb_array_elements_text(CAST(? AS JSONB)) AS "_j_de_tags"("value") ON TRUE LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("posts"."tags") = \'array\' THEN "posts"."tags" ELSE jsonb_build_array("posts"."tags") END) AS "_j_tags_je"("value") ON TRUE WHERE "_j_de_tags"."value" = "_j_tags_je"."value")',
         ('["a","b"]',),
     ),
     ("@request.body.tags:length = 2", "2 = CAST(? AS DOUBLE PRECISION)", (2.0,)),
