@@ -39,8 +39,10 @@ ROUTES = [
     Route(f"{AUTH}/auth-with-password", auth_password.auth_with_password, methods=["POST"]),
     Route(f"{AUTH}/auth-refresh", auth_password.auth_refresh, methods=["POST"]),
     # records
+    Route(RECORDS, records.list_records, methods=["GET"]),
     Route(RECORDS, records.create_record, methods=["POST"]),
     Route(RECORDS + "/{id}", records.view_record, methods=["GET"]),
+    Route(RECORDS + "/{id}", records.update_record, methods=["PATCH"]),
     Route(RECORDS + "/{id}", records.delete_record, methods=["DELETE"]),
 ]
 

@@ -6,7 +6,9 @@ from starlette.requests import Request
 
 from ferrybase.core.app import Core
 from ferrybase.core.records import GUEST, Auth
+from ferrybase.core.rules import Caller
 from ferrybase.errors import ForbiddenError, UnauthorizedError
+from ferrybase.filter import normalize_headers
 
 _FRESH = "ferrybase.fresh"
 _AUTH = "ferrybase.auth"
@@ -48,3 +50,15 @@ async def superuser_of(request: Request) -> Auth:
     if not auth.is_superuser:
         raise ForbiddenError("The authorized record is not allowed to perform this action.")
     return auth
+
+
+async def caller_of(request: Request, context: str = "default") -> Caller:
+    """The caller as rules see it: auth, query, headers and method (the body comes later)."""
+    auth = await auth_of(request)
+    return Caller(
+        auth,
+        query=dict(request.query_params),
+        headers=normalize_headers(request.headers),
+        method=request.method,
+        context=context,
+    )

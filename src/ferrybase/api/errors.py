@@ -17,6 +17,8 @@ from ferrybase.errors import (
     BadRequestError,
     ConflictError,
     FerrybaseError,
+    FilterError,
+    FilterForbiddenError,
     ForbiddenError,
     NotFoundError,
     PayloadTooLargeError,
@@ -27,6 +29,7 @@ from ferrybase.errors import (
 log = logging.getLogger("ferrybase.errors")
 
 STATUS: dict[type[FerrybaseError], int] = {
+    FilterForbiddenError: 403,
     BadRequestError: 400,
     UnauthorizedError: 401,
     ForbiddenError: 403,
@@ -54,6 +57,11 @@ def error_response(status: int, message: str, data: dict[str, object] | None = N
 
 
 def render_error(exc: FerrybaseError) -> Response:
+    if isinstance(exc, FilterError) and not isinstance(exc, FilterForbiddenError):
+        # PocketBase answers every unusable filter or sort with its generic 400; the detail
+        # (what is wrong, and where) goes to the log for the developer.
+        log.info("filter refused: %s", exc.message)
+        return error_response(400, INTERNAL_MESSAGE)
     return error_response(status_of(exc), exc.message, exc.data)
 
 

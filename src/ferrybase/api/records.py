@@ -1,4 +1,4 @@
-"""``/api/collections/{collection}/records``: create, view and delete."""
+"""``/api/collections/{collection}/records``: list, view, create, update and delete."""
 
 from __future__ import annotations
 
@@ -6,27 +6,53 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ferrybase.api.bodies import read_body
-from ferrybase.api.context import auth_of, core_of
+from ferrybase.api.context import caller_of, core_of
+from ferrybase.api.listing import envelope, page_of
 from ferrybase.api.responses import json_response, no_content
 
 
-async def create_record(request: Request) -> Response:
-    core, auth = await core_of(request), await auth_of(request)
+async def list_records(request: Request) -> Response:
+    core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    body = await read_body(request)
-    record = await core.records.create(collection, body, auth)
-    return json_response(record.public(auth), request=request)
+    page = page_of(request)
+    query = request.query_params
+    records, total = await core.records.list(
+        collection,
+        caller,
+        filter=query.get("filter", ""),
+        sort=query.get("sort", ""),
+        limit=page.per_page,
+        offset=page.offset,
+        count=not page.skip_total,
+    )
+    items = [r.public(caller.auth) for r in records]
+    return json_response(envelope(items, page, total), request=request)
 
 
 async def view_record(request: Request) -> Response:
-    core, auth = await core_of(request), await auth_of(request)
+    core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    record = await core.records.view(collection, request.path_params["id"], auth)
-    return json_response(record.public(auth), request=request)
+    record = await core.records.view(collection, request.path_params["id"], caller)
+    return json_response(record.public(caller.auth), request=request)
+
+
+async def create_record(request: Request) -> Response:
+    core, caller = await core_of(request), await caller_of(request)
+    collection = core.records.collection(request.path_params["collection"])
+    record = await core.records.create(collection, await read_body(request), caller)
+    return json_response(record.public(caller.auth), request=request)
+
+
+async def update_record(request: Request) -> Response:
+    core, caller = await core_of(request), await caller_of(request)
+    collection = core.records.collection(request.path_params["collection"])
+    body = await read_body(request)
+    record = await core.records.update(collection, request.path_params["id"], body, caller)
+    return json_response(record.public(caller.auth), request=request)
 
 
 async def delete_record(request: Request) -> Response:
-    core, auth = await core_of(request), await auth_of(request)
+    core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    await core.records.delete(collection, request.path_params["id"], auth)
+    await core.records.delete(collection, request.path_params["id"], caller)
     return no_content()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ferrybase.core.auth import Authenticator
 from ferrybase.core.catalog import Catalog
 from ferrybase.core.ports import Passwords, Store, Tokens
-from ferrybase.core.records import Records
+from ferrybase.core.record_service import Records
 from ferrybase.core.registry import CollectionRegistry
 from ferrybase.core.settings import Settings
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, Collection
 from ferrybase.core.ports import InvalidTokenError, Passwords, Tokens
-from ferrybase.core.records import GUEST, Auth, Record, Records
+from ferrybase.core.record_service import Records
+from ferrybase.core.records import GUEST, Auth, Record
+from ferrybase.core.rules import Caller
 from ferrybase.core.values import generate, validate
 from ferrybase.errors import (
     AuthenticationError,
@@ -138,7 +140,7 @@ class Authenticator:
     async def create_superuser(self, email: str, password: str) -> Record:
         collection = self.auth_collection(SUPERUSERS)
         body = {"email": email, "password": password, "passwordConfirm": password}
-        superuser = Auth(Record(collection, {"id": "", "tokenKey": ""}))
+        superuser = Caller(Auth(Record(collection, {"id": "", "tokenKey": ""})))
         return await self.records.create(collection, body, superuser)
 
     async def delete_superuser(self, email: str) -> None:
@@ -146,5 +148,4 @@ class Authenticator:
         record = await self.records.find_by(collection, "email", email)
         if record is None:
             raise NotFoundError(f"Superuser {email!r} is missing.")
-        superuser = Auth(record)
-        await self.records.delete(collection, record.id, superuser)
+        await self.records.delete(collection, record.id, Caller(Auth(record)))

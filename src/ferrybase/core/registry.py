@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from ferrybase.core.collections import Collection
 from ferrybase.core.ports import Executor, Json
+from ferrybase.core.rules import schema_of
 from ferrybase.core.schema import load_collections
+from ferrybase.filter import Schema
 from ferrybase.filter.dialect import Dialect
 
 VERSION_KEY = "catalogVersion"
@@ -22,6 +24,7 @@ class CollectionRegistry:
         self.dialect = dialect
         self._by_id: dict[str, Collection] = {}
         self._by_name: dict[str, Collection] = {}
+        self.schema = Schema()  # the filter compiler's view of the same collections
         self._version: object = None
 
     async def load(self, db: Executor) -> None:
@@ -29,6 +32,7 @@ class CollectionRegistry:
         collections = await load_collections(db, self.dialect)
         self._by_id = {c.id: c for c in collections}
         self._by_name = {c.name.lower(): c for c in collections}
+        self.schema = schema_of(collections)
         self._version = version
 
     async def refresh(self, db: Executor) -> None:

@@ -53,8 +53,10 @@ def compile_sort(
     """Compile ``source`` into an :class:`OrderBy` for ``collection``'s table."""
     if not source.strip():
         return OrderBy("", ())
-    if not superuser and ("@request." in source or "@collection." in source):
-        raise FilterForbiddenError("Only superusers can sort by @request.* or @collection.*")
+    if not superuser:
+        for prefix in ("@request.", "@collection."):
+            if prefix in source:
+                raise FilterForbiddenError(f"Only superusers can sort by {prefix[:-1]}")
     items = [item.strip() for item in source.split(",")]
     if len(items) > MAX_SORT_EXPRESSIONS:
         raise FilterLimitError(f"More than {MAX_SORT_EXPRESSIONS} sort expressions")

@@ -1,0 +1,137 @@
+"""Record forms: a client's create or update body turned into validated column values.
+
+PocketBase's order is kept: for auth records the password pair (and ``oldPassword``) is
+checked first and alone, then every field; errors come back together, per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ferrybase.core.collections import SUPERUSERS, Collection
+from ferrybase.core.dates import now_text
+from ferrybase.core.fields import Field
+from ferrybase.core.ports import Passwords
+from ferrybase.core.records import CREATE_FAILED, UPDATE_FAILED, Auth, Record
+from ferrybase.core.values import coerce, generate, validate, zero_value
+from ferrybase.errors import FieldError, ValidationError
+
+_BLANK = FieldError("validation_required", "Cannot be blank.")
+_MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
+
+
+async def prepare_new(
+    collection: Collection, body: dict[str, Any], auth: Auth, passwords: Passwords
+) -> dict[str, Any]:
+    """The full row to insert for a create body (passwords hashed)."""
+    if collection.is_auth:
+        _check_password_pair(collection, body, CREATE_FAILED)
+    errors: dict[str, FieldError] = {}
+    data: dict[str, Any] = {}
+    now = now_text()
+    for field in collection.fields:
+        if field.type == "autodate":
+            data[field.name] = now if field.opt("onCreate") else ""
+            continue
+        value = coerce(field, body[field.name]) if field.name in body else None
+        if collection.is_auth and field.name == "tokenKey" and not auth.is_superuser:
+            value = None  # the server's to choose, unless a superuser sets it
+        elif collection.is_auth and field.name == "verified":
+            # Superusers are always verified; others only when a superuser says so.
+            value = collection.name == SUPERUSERS or (auth.is_superuser and bool(value))
+        if value is None or value == "":
+            value = _generated(field)
+        if value is None:
+            value = zero_value(field)
+        error = validate(field, value)
+        if error is not None:
+            errors[field.name] = error
+        data[field.name] = value
+    if errors:
+        raise ValidationError(errors, CREATE_FAILED)
+    if collection.is_auth:
+        data["password"] = await passwords.hash(data["password"])
+    return data
+
+
+async def prepare_update(
+    current: Record, body: dict[str, Any], auth: Auth, passwords: Passwords
+) -> dict[str, Any]:
+    """The columns an update body changes (validated; a new password hashed, tokenKey new)."""
+    collection = current.collection
+    privileged = auth.is_superuser  # the manage rule (issue #5) will widen this
+    changing_password = collection.is_auth and bool(body.get("password"))
+    if changing_password:
+        _check_password_pair(collection, body, UPDATE_FAILED)
+        if not privileged:
+            await _check_old_password(current, body, passwords)
+    errors: dict[str, FieldError] = {}
+    changes: dict[str, Any] = {}
+    for field in collection.fields:
+        if field.type == "autodate" or field.name not in body:
+            continue
+        if field.type == "password" and not body.get(field.name):
+            continue  # an empty password in an update means "unchanged"
+        value = coerce(field, body[field.name])
+        if collection.is_auth and not privileged:
+            if field.name == "tokenKey":
+                continue  # never the client's
+            if field.name in ("email", "verified") and value != current.get(field.name):
+                # Only through their own flows (request-email-change, verification).
+                errors[field.name] = _MISMATCH
+                continue
+        if field.name == "id":
+            if value != current.id:
+                errors["id"] = FieldError(
+                    "validation_pk_change", "The record primary key cannot be changed."
+                )
+            continue
+        error = validate(field, value)
+        if error is not None:
+            errors[field.name] = error
+        changes[field.name] = value
+    if errors:
+        raise ValidationError(errors, UPDATE_FAILED)
+    if changing_password:
+        changes["password"] = await passwords.hash(changes["password"])
+        token_key = collection.field("tokenKey")
+        if token_key is not None and "tokenKey" not in changes:
+            # A new password revokes every token issued before it.
+            changes["tokenKey"] = generate(token_key.opt("autogeneratePattern"))
+    return changes
+
+
+def _check_password_pair(collection: Collection, body: dict[str, Any], message: str) -> None:
+    field = collection.field("password")
+    assert field is not None
+    password = coerce(field, body.get("password"))
+    confirm = coerce(field, body.get("passwordConfirm"))
+    errors: dict[str, FieldError] = {}
+    if not password:
+        errors["password"] = _BLANK
+    if not confirm:
+        errors["passwordConfirm"] = _BLANK
+    elif confirm != password:
+        errors["passwordConfirm"] = _MISMATCH
+    if errors:
+        raise ValidationError(errors, message)
+
+
+async def _check_old_password(current: Record, body: dict[str, Any], passwords: Passwords) -> None:
+    old = body.get("oldPassword")
+    if not isinstance(old, str) or not old:
+        raise ValidationError({"oldPassword": _BLANK}, UPDATE_FAILED)
+    if not await passwords.verify(str(current.get("password")), old):
+        raise ValidationError(
+            {
+                "oldPassword": FieldError(
+                    "validation_invalid_old_password", "Missing or invalid old password."
+                )
+            },
+            UPDATE_FAILED,
+        )
+
+
+def _generated(field: Field) -> Any:
+    pattern = field.options.get("autogeneratePattern") if field.type == "text" else ""
+    return generate(pattern) if pattern else None

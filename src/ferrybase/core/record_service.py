@@ -1,0 +1,282 @@
+"""Records service: read and write records of any collection, rules and validation applied.
+
+Every write runs in one transaction that also appends the event to the change feed
+(``_changes``), so realtime, webhooks and hooks see exactly what was committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ferrybase.core.collections import SUPERUSERS, VIEW, Collection
+from ferrybase.core.dates import now_text
+from ferrybase.core.fields import Field
+from ferrybase.core.ports import Executor, Json, Passwords, Store
+from ferrybase.core.record_forms import prepare_new, prepare_update
+from ferrybase.core.records import (
+    CREATE,
+    CREATE_FAILED,
+    UPDATE,
+    UPDATE_FAILED,
+    Record,
+    append_change,
+)
+from ferrybase.core.registry import CollectionRegistry
+from ferrybase.core.relations import check_relations, delete_with_references
+from ferrybase.core.rules import (
+    CREATE_RULE,
+    DELETE_RULE,
+    LIST_RULE,
+    UPDATE_RULE,
+    VIEW_RULE,
+    Access,
+    Caller,
+    where,
+)
+from ferrybase.errors import (
+    BadRequestError,
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    ValidationError,
+)
+from ferrybase.filter import Condition
+
+
+class Records:
+    """Read and write records with the collection's rules and validation.
+
+    Write methods take an optional ``tx``: given, they run inside that transaction (a batch);
+    otherwise each opens its own. A write is acknowledged only after its COMMIT.
+    """
+
+    def __init__(self, store: Store, collections: CollectionRegistry, passwords: Passwords) -> None:
+        self.store = store
+        self.collections = collections
+        self.passwords = passwords
+
+    def collection(self, id_or_name: str) -> Collection:
+        collection = self.collections.get(id_or_name)
+        if collection is None:
+            raise NotFoundError("Missing collection context.")
+        return collection
+
+    async def find(
+        self, collection: Collection, record_id: str, db: Executor | None = None
+    ) -> Record | None:
+        q = self.store.dialect.quote
+        row = await (db or self.store).fetch_one(
+            f"SELECT * FROM {q(collection.table)} WHERE {q('id')} = ?", (record_id,)
+        )
+        return None if row is None else Record(collection, row)
+
+    async def find_by(self, collection: Collection, field: str, value: Any) -> Record | None:
+        q = self.store.dialect.quote
+        row = await self.store.fetch_one(
+            f"SELECT * FROM {q(collection.table)} WHERE {q(field)} = ? LIMIT 1", (value,)
+        )
+        return None if row is None else Record(collection, row)
+
+    def access(self) -> Access:
+        return Access(self.collections.schema, self.store.dialect)
+
+    async def view(self, collection: Collection, record_id: str, caller: Caller) -> Record:
+        condition = self.access().rule(collection, VIEW_RULE, caller)
+        record = await self._find_where(self.store, collection, record_id, condition)
+        if record is None:
+            raise NotFoundError()
+        return record
+
+    async def list(
+        self,
+        collection: Collection,
+        caller: Caller,
+        *,
+        filter: str = "",
+        sort: str = "",
+        limit: int = 30,
+        offset: int = 0,
+        count: bool = True,
+    ) -> tuple[list[Record], int | None]:
+        """One page of the records the caller may list, and the total (unless not asked)."""
+        access = self.access()
+        rule = access.rule(collection, LIST_RULE, caller)
+        condition, params = where(rule, access.filter(collection, filter, caller))
+        order = access.sort(collection, sort, caller)
+        q = self.store.dialect.quote
+        table = q(collection.table)
+        order_sql = order.sql
+        if not order_sql and self.store.dialect.is_postgres:
+            order_sql = f"{table}.{q('_rowid')}"  # SQLite's natural (insertion) order
+        sql = f"SELECT {table}.* FROM {table} WHERE {condition}"
+        if order_sql:
+            sql += f" ORDER BY {order_sql}"
+        rows = await self.store.fetch_all(
+            sql + " LIMIT ? OFFSET ?", (*params, *order.params, limit, offset)
+        )
+        total = None
+        if count:
+            total = int(
+                await self.store.fetch_value(
+                    f"SELECT COUNT(*) FROM {table} WHERE {condition}", params
+                )
+            )
+        return [Record(collection, row) for row in rows], total
+
+    async def create(
+        self,
+        collection: Collection,
+        body: dict[str, Any],
+        caller: Caller,
+        tx: Executor | None = None,
+    ) -> Record:
+        caller = caller.with_body(body, "POST")
+        condition = self.access().rule(collection, CREATE_RULE, caller)
+        if collection.type == VIEW:
+            raise BadRequestError("Unsupported collection type.")
+        data = await prepare_new(collection, body, caller.auth, self.passwords)
+        async with self._writing(tx) as db:
+            await check_relations(db, self.collections, collection, data, CREATE_FAILED)
+            await self._insert(db, collection, data)
+            # The rule sees the new record as submitted: checked inside the transaction, which
+            # a failure rolls back (PocketBase's way).
+            if condition is not None and (
+                await self._find_where(db, collection, data["id"], condition) is None
+            ):
+                raise BadRequestError(CREATE_FAILED)
+        return Record(collection, data)
+
+    async def update(
+        self,
+        collection: Collection,
+        record_id: str,
+        body: dict[str, Any],
+        caller: Caller,
+        tx: Executor | None = None,
+    ) -> Record:
+        caller = caller.with_body(body, "PATCH")
+        condition = self.access().rule(collection, UPDATE_RULE, caller)
+        if collection.type == VIEW:
+            raise BadRequestError("Unsupported collection type.")
+        async with self._writing(tx) as db:
+            current = await self._find_where(db, collection, record_id, condition)
+            if current is None:
+                raise NotFoundError()
+            changes = await prepare_update(current, body, caller.auth, self.passwords)
+            await check_relations(db, self.collections, collection, changes, UPDATE_FAILED)
+            return await self._update(db, collection, record_id, changes, UPDATE_FAILED)
+
+    async def upsert(
+        self, collection: Collection, body: dict[str, Any], caller: Caller, tx: Executor
+    ) -> Record:
+        """Update the record ``body["id"]`` names if it exists, else create it (batch ``PUT``)."""
+        record_id = body.get("id")
+        exists = isinstance(record_id, str) and record_id != ""
+        if exists and await self.find(collection, str(record_id), tx) is not None:
+            return await self.update(collection, str(record_id), body, caller, tx)
+        return await self.create(collection, body, caller, tx)
+
+    async def delete(
+        self, collection: Collection, record_id: str, caller: Caller, tx: Executor | None = None
+    ) -> None:
+        condition = self.access().rule(collection, DELETE_RULE, caller)
+        if collection.type == VIEW:
+            raise BadRequestError("Unsupported collection type.")
+        async with self._writing(tx) as db:
+            record = await self._find_where(db, collection, record_id, condition)
+            if record is None:
+                raise NotFoundError()
+            if collection.name == SUPERUSERS:
+                await _keep_one_superuser(db, self.store, collection)
+            await delete_with_references(db, self.collections, record, self.store.dialect)
+
+    async def _find_where(
+        self, db: Executor, collection: Collection, record_id: str, condition: Condition | None
+    ) -> Record | None:
+        q = self.store.dialect.quote
+        table = q(collection.table)
+        extra, params = where(condition)
+        row = await db.fetch_one(
+            f"SELECT {table}.* FROM {table} WHERE {table}.{q('id')} = ? AND {extra}",
+            (record_id, *params),
+        )
+        return None if row is None else Record(collection, row)
+
+    async def write_fields(
+        self, collection: Collection, record_id: str, values: dict[str, Any]
+    ) -> Record:
+        """Set already-validated column values (and ``onUpdate`` autodates) on one record."""
+        async with self.store.transaction() as tx:
+            return await self._update(tx, collection, record_id, values, UPDATE_FAILED)
+
+    @asynccontextmanager
+    async def _writing(self, tx: Executor | None) -> AsyncIterator[Executor]:
+        if tx is not None:
+            yield tx
+        else:
+            async with self.store.transaction() as own:
+                yield own
+
+    async def _insert(self, tx: Executor, collection: Collection, data: dict[str, Any]) -> None:
+        q = self.store.dialect.quote
+        names = list(data)
+        try:
+            await tx.execute(
+                f"INSERT INTO {q(collection.table)} ({', '.join(q(n) for n in names)}) "
+                f"VALUES ({', '.join('?' for _ in names)})",
+                [_param(collection.field(n), data[n]) for n in names],
+            )
+        except ConflictError as exc:
+            raise _not_unique(exc, CREATE_FAILED) from exc
+        await append_change(tx, Record(collection, data), CREATE)
+
+    async def _update(
+        self,
+        tx: Executor,
+        collection: Collection,
+        record_id: str,
+        values: dict[str, Any],
+        message: str,
+    ) -> Record:
+        values = dict(values)
+        now = now_text()
+        for field in collection.fields:
+            if field.type == "autodate" and field.opt("onUpdate"):
+                values[field.name] = now
+        q = self.store.dialect.quote
+        assignments = ", ".join(f"{q(name)} = ?" for name in values)
+        params = [_param(collection.field(n), v) for n, v in values.items()]
+        try:
+            changed = await tx.execute(
+                f"UPDATE {q(collection.table)} SET {assignments} WHERE {q('id')} = ?",
+                [*params, record_id],
+            )
+        except ConflictError as exc:
+            raise _not_unique(exc, message) from exc
+        if not changed:
+            raise NotFoundError()
+        record = await self.find(collection, values.get("id", record_id), tx)
+        assert record is not None
+        await append_change(tx, record, UPDATE)
+        return record
+
+
+def _param(field: Field | None, value: Any) -> Any:
+    if field is not None and (field.multiple or field.type in ("json", "geoPoint")):
+        return Json(value)
+    return value
+
+
+def _not_unique(exc: ConflictError, message: str) -> ValidationError:
+    names = exc.columns or ("id",)
+    return ValidationError(
+        {n: FieldError("validation_not_unique", "Value must be unique.") for n in names}, message
+    )
+
+
+async def _keep_one_superuser(tx: Executor, store: Store, collection: Collection) -> None:
+    count = await tx.fetch_value(f"SELECT COUNT(*) FROM {store.dialect.quote(collection.table)}")
+    if int(count) <= 1:
+        raise BadRequestError("You can't delete the only existing superuser.")
