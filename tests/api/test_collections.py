@@ -345,3 +345,22 @@ async def test_another_process_sees_catalog_changes(
         assert other.collections.get("posts") is not None
     finally:
         await other.close()
+
+
+async def test_field_definition_errors(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    response = await create(
+        client,
+        su,
+        name="bad",
+        fields=[
+            {"name": "s", "type": "select"},
+            {"name": "r", "type": "relation", "collectionId": "nope"},
+            {"name": "b c", "type": "text"},
+        ],
+    )
+    assert response.status_code == 400
+    fields = response.json()["data"]["fields"]
+    # the system id field is index 0
+    assert fields["1"]["values"]["code"] == "validation_required"
+    assert fields["2"]["collectionId"]["code"] == "validation_field_relation_missing_collection"
+    assert fields["3"]["name"]["code"] == "validation_match_invalid"

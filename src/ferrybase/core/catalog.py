@@ -23,6 +23,7 @@ from ferrybase.core.collections import (
     id_field,
 )
 from ferrybase.core.dates import now_text
+from ferrybase.core.field_checks import check_fields
 from ferrybase.core.fields import FIELD_OPTIONS, Field
 from ferrybase.core.ports import Executor, Json, Store
 from ferrybase.core.records import DELETE, Record, append_change
@@ -174,7 +175,15 @@ class Catalog:
             errors["id"] = FieldError(
                 "validation_collection_id_exists", "Collection id must be unique."
             )
-        field_errors: dict[str, FieldError] = {}
+        checked = check_fields(
+            collection.fields,
+            collection_type=collection.type,
+            existing_collection_ids={c.id for c in self.registry.all()} | {collection.id},
+            view_collection_ids={c.id for c in self.registry.all() if c.type == VIEW},
+        )
+        field_errors: dict[str, FieldError | FieldErrors] = {
+            index: _field_errors(found) for index, found in checked.get("fields", {}).items()
+        }
         if previous is not None:
             old_types = {f.id: f.type for f in previous.fields}
             for i, f in enumerate(collection.fields):
@@ -258,6 +267,17 @@ class Catalog:
             ),
         )
         await self.registry.bump(tx)
+
+
+def _field_errors(found: dict[str, Any]) -> FieldErrors:
+    """``check_fields``' plain ``{code, message, params}`` leaves as :class:`FieldError`."""
+    out: dict[str, FieldError | FieldErrors] = {}
+    for key, value in found.items():
+        if isinstance(value, dict) and isinstance(value.get("code"), str):
+            out[key] = FieldError(value["code"], value["message"], value.get("params"))
+        else:
+            out[key] = _field_errors(value)
+    return out
 
 
 def _parse(data: dict[str, Any], keep_secrets: Collection | None = None) -> Collection:

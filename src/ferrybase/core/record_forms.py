@@ -13,7 +13,15 @@ from ferrybase.core.dates import now_text
 from ferrybase.core.fields import Field
 from ferrybase.core.ports import Passwords
 from ferrybase.core.records import CREATE_FAILED, UPDATE_FAILED, Auth, Record
-from ferrybase.core.values import coerce, generate, validate, zero_value
+from ferrybase.core.values import (
+    MODIFIERS,
+    apply_modifier,
+    coerce,
+    generate,
+    split_modifier,
+    validate,
+    zero_value,
+)
 from ferrybase.errors import FieldError, ValidationError
 
 _BLANK = FieldError("validation_required", "Cannot be blank.")
@@ -29,17 +37,19 @@ async def prepare_new(
     errors: dict[str, FieldError] = {}
     data: dict[str, Any] = {}
     now = now_text()
+    given = _by_field(collection, body)
     for field in collection.fields:
         if field.type == "autodate":
             data[field.name] = now if field.opt("onCreate") else ""
             continue
-        value = coerce(field, body[field.name]) if field.name in body else None
+        sent = field.name in given
+        value = _incoming(field, given[field.name], zero_value(field)) if sent else None
         if collection.is_auth and field.name == "tokenKey" and not auth.is_superuser:
             value = None  # the server's to choose, unless a superuser sets it
         elif collection.is_auth and field.name == "verified":
             # Superusers are always verified; others only when a superuser says so.
             value = collection.name == SUPERUSERS or (auth.is_superuser and bool(value))
-        if value is None or value == "":
+        if value is None or (value == "" and field.type == "text"):
             value = _generated(field)
         if value is None:
             value = zero_value(field)
@@ -67,12 +77,13 @@ async def prepare_update(
             await _check_old_password(current, body, passwords)
     errors: dict[str, FieldError] = {}
     changes: dict[str, Any] = {}
+    given = _by_field(collection, body)
     for field in collection.fields:
-        if field.type == "autodate" or field.name not in body:
+        if field.type == "autodate" or field.name not in given:
             continue
         if field.type == "password" and not body.get(field.name):
             continue  # an empty password in an update means "unchanged"
-        value = coerce(field, body[field.name])
+        value = _incoming(field, given[field.name], current.get(field.name))
         if collection.is_auth and not privileged:
             if field.name == "tokenKey":
                 continue  # never the client's
@@ -99,6 +110,35 @@ async def prepare_update(
             # A new password revokes every token issued before it.
             changes["tokenKey"] = generate(token_key.opt("autogeneratePattern"))
     return changes
+
+
+_Incoming = list[tuple[str | None, Any]]
+
+
+def _by_field(collection: Collection, body: dict[str, Any]) -> dict[str, _Incoming]:
+    """Body keys grouped by field: plain values and modifiers (``views+``, ``+tags``, ...)."""
+    out: dict[str, _Incoming] = {}
+    for key, value in body.items():
+        name, modifier = split_modifier(key)
+        field = collection.field(name)
+        if field is None or (
+            modifier is not None and modifier not in MODIFIERS.get(field.type, ())
+        ):
+            continue  # a key no field claims is ignored, as PocketBase does
+        out.setdefault(name, []).append((modifier, value))
+    return out
+
+
+def _incoming(field: Field, parts: _Incoming, current: Any) -> Any:
+    """The value a field ends with: the plain value (if sent), then each modifier in turn."""
+    value = current if current is not None else zero_value(field)
+    for modifier, operand in sorted(parts, key=lambda p: p[0] is not None):
+        value = (
+            coerce(field, operand)
+            if modifier is None
+            else apply_modifier(field, value, modifier, operand)
+        )
+    return value
 
 
 def _check_password_pair(collection: Collection, body: dict[str, Any], message: str) -> None:

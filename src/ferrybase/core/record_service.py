@@ -161,7 +161,7 @@ class Records:
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
         async with self._writing(tx) as db:
-            current = await self._find_where(db, collection, record_id, condition)
+            current = await self._find_where(db, collection, record_id, condition, lock=True)
             if current is None:
                 raise NotFoundError()
             changes = await prepare_update(current, body, caller.auth, self.passwords)
@@ -185,7 +185,7 @@ class Records:
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
         async with self._writing(tx) as db:
-            record = await self._find_where(db, collection, record_id, condition)
+            record = await self._find_where(db, collection, record_id, condition, lock=True)
             if record is None:
                 raise NotFoundError()
             if collection.name == SUPERUSERS:
@@ -193,15 +193,26 @@ class Records:
             await delete_with_references(db, self.collections, record, self.store.dialect)
 
     async def _find_where(
-        self, db: Executor, collection: Collection, record_id: str, condition: Condition | None
+        self,
+        db: Executor,
+        collection: Collection,
+        record_id: str,
+        condition: Condition | None,
+        *,
+        lock: bool = False,
     ) -> Record | None:
+        """The record if the condition holds; ``lock`` keeps others off it until COMMIT.
+
+        SQLite's write transaction already excludes every other writer; PostgreSQL needs the
+        row lock, so read-modify-write updates (``views+``) never lose a concurrent change.
+        """
         q = self.store.dialect.quote
         table = q(collection.table)
         extra, params = where(condition)
-        row = await db.fetch_one(
-            f"SELECT {table}.* FROM {table} WHERE {table}.{q('id')} = ? AND {extra}",
-            (record_id, *params),
-        )
+        sql = f"SELECT {table}.* FROM {table} WHERE {table}.{q('id')} = ? AND {extra}"
+        if lock and self.store.dialect.is_postgres:
+            sql += f" FOR UPDATE OF {table}"
+        row = await db.fetch_one(sql, (record_id, *params))
         return None if row is None else Record(collection, row)
 
     async def write_fields(

@@ -8,9 +8,8 @@ from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, Collection
 from ferrybase.core.dates import now_text
-from ferrybase.core.fields import Field
 from ferrybase.core.ports import Executor, Json
-from ferrybase.core.values import zero_value
+from ferrybase.core.values import to_json
 
 CREATE = "create"
 UPDATE = "update"
@@ -45,14 +44,14 @@ class Record:
         for field in self.collection.fields:
             if field.hidden:
                 continue
-            out[field.name] = _output(field, self.data.get(field.name))
+            out[field.name] = to_json(field, self.data.get(field.name))
         if self.collection.is_auth and not self._email_visible_to(viewer):
             out.pop("email", None)
         return dict(sorted(out.items()))
 
     def stored(self) -> dict[str, Any]:
         """Every column, hidden ones included (for the change feed, never for clients)."""
-        return {f.name: _output(f, self.data.get(f.name)) for f in self.collection.fields}
+        return {f.name: to_json(f, self.data.get(f.name)) for f in self.collection.fields}
 
     def _email_visible_to(self, viewer: Auth) -> bool:
         if self.data.get("emailVisibility") or viewer.is_superuser:
@@ -73,16 +72,6 @@ class Auth:
 
 
 GUEST = Auth()
-
-
-def _output(field: Field, value: Any) -> Any:
-    if value is None:
-        return zero_value(field) if field.type != "json" else None
-    if field.type == "number" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if field.type == "password":
-        return ""
-    return value
 
 
 async def append_change(tx: Executor, record: Record, action: str) -> None:
