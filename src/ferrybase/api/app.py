@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ferrybase.api import auth_password, collections, health, records, settings
+from ferrybase.api import auth_password, batch, collections, health, records, settings
 from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
 from ferrybase.api.middleware import HttpMiddleware
 from ferrybase.core.app import Core
@@ -38,6 +38,8 @@ ROUTES = [
     # auth
     Route(f"{AUTH}/auth-with-password", auth_password.auth_with_password, methods=["POST"]),
     Route(f"{AUTH}/auth-refresh", auth_password.auth_refresh, methods=["POST"]),
+    # batch
+    Route("/api/batch", batch.batch, methods=["POST"]),
     # records
     Route(RECORDS, records.list_records, methods=["GET"]),
     Route(RECORDS, records.create_record, methods=["POST"]),

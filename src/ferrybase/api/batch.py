@@ -1,0 +1,144 @@
+"""``POST /api/batch``: record creates, updates, upserts and deletes in one transaction.
+
+All or nothing: the first failing item rolls everything back and the answer embeds that item's
+own error envelope, as PocketBase does. Each item runs with the caller's auth and rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ferrybase.api.bodies import read_body
+from ferrybase.api.context import caller_of, core_of
+from ferrybase.api.errors import INTERNAL_MESSAGE, status_of
+from ferrybase.api.fields import apply_fields
+from ferrybase.api.responses import json_response
+from ferrybase.core.app import Core
+from ferrybase.core.ports import Executor
+from ferrybase.core.rules import Caller
+from ferrybase.errors import (
+    BadRequestError,
+    FerrybaseError,
+    FieldError,
+    FilterError,
+    FilterForbiddenError,
+    ForbiddenError,
+    InvalidBodyError,
+    ValidationError,
+)
+
+_RECORDS = re.compile(r"^/api/collections/(?P<collection>[^/?#]+)/records(?:/(?P<id>[^/?#]+))?/?$")
+INVALID = "Invalid batch request data."
+
+
+async def batch(request: Request) -> Response:
+    core = await core_of(request)
+    caller = await caller_of(request)
+    options = (await core.settings.load())["batch"]
+    if not options["enabled"]:
+        raise ForbiddenError("Batch requests are not allowed.")
+    try:
+        body = await read_body(request)
+    except InvalidBodyError as exc:
+        raise BadRequestError("Failed to read the submitted batch data.") from exc
+    items = _validated(body.get("requests"), int(options["maxRequests"]))
+    results: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(float(options["timeout"]) or None):
+            async with core.store.transaction() as tx:
+                for index, item in enumerate(items):
+                    try:
+                        results.append(await _run(core, caller, item, tx))
+                    except FerrybaseError as exc:
+                        raise _failed(index, exc) from exc
+    except TimeoutError as exc:
+        raise BadRequestError("Batch transaction timeout.") from exc
+    return json_response(results)
+
+
+def _validated(requests: Any, limit: int) -> list[dict[str, Any]]:
+    if requests is None or requests == []:
+        raise ValidationError(
+            {"requests": FieldError("validation_required", "Cannot be blank.")}, INVALID
+        )
+    if not isinstance(requests, list):
+        raise BadRequestError("Failed to read the submitted batch data.")
+    if limit and len(requests) > limit:
+        raise ValidationError(
+            {
+                "requests": FieldError(
+                    "validation_length_too_long",
+                    f"The length must be no more than {limit}.",
+                    {"max": limit, "min": 0},
+                )
+            },
+            INVALID,
+        )
+    errors: dict[str, Any] = {}
+    for i, item in enumerate(requests):
+        if not isinstance(item, dict):
+            raise BadRequestError("Failed to read the submitted batch data.")
+        item_errors = {
+            key: FieldError("validation_required", "Cannot be blank.")
+            for key in ("method", "url")
+            if not isinstance(item.get(key), str) or not item.get(key)
+        }
+        if item_errors:
+            errors[str(i)] = item_errors
+    if errors:
+        raise ValidationError({"requests": errors}, INVALID)
+    return requests
+
+
+async def _run(core: Core, caller: Caller, item: dict[str, Any], tx: Executor) -> dict[str, Any]:
+    method = str(item["method"]).upper()
+    url = urlsplit(str(item["url"]))
+    match = _RECORDS.match(url.path)
+    body = item.get("body") or {}
+    if match is None or not isinstance(body, dict):
+        raise BadRequestError()
+    query = dict(parse_qsl(url.query))
+    record_id = match["id"]
+    collection = core.records.collection(match["collection"])
+    item_caller = Caller(caller.auth, body, query, caller.headers, method, caller.context)
+    if method == "POST" and record_id is None:
+        record = await core.records.create(collection, body, item_caller, tx)
+    elif method == "PUT" and record_id is None:
+        record = await core.records.upsert(collection, body, item_caller, tx)
+    elif method == "PATCH" and record_id is not None:
+        record = await core.records.update(collection, record_id, body, item_caller, tx)
+    elif method == "DELETE" and record_id is not None:
+        await core.records.delete(collection, record_id, item_caller, tx)
+        return {"body": None, "status": 204}
+    else:
+        raise BadRequestError()
+    out: Any = record.public(caller.auth)
+    if query.get("fields"):
+        out = apply_fields(out, query["fields"])
+    return {"body": out, "status": 200}
+
+
+def _failed(index: int, exc: FerrybaseError) -> BadRequestError:
+    status = status_of(exc)
+    message, data = exc.message, exc.data
+    if isinstance(exc, FilterError) and not isinstance(exc, FilterForbiddenError):
+        message, data = INTERNAL_MESSAGE, {}
+    response = {"data": data, "message": message, "status": status}
+    return BadRequestError(
+        "Batch transaction failed.",
+        {
+            "requests": {
+                str(index): {
+                    "code": "batch_request_failed",
+                    "message": "Batch request failed.",
+                    "response": response,
+                }
+            }
+        },
+    )
