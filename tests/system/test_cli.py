@@ -72,3 +72,22 @@ def test_serve_starts_on_an_empty_database_and_sees_cli_changes(data_dir: Path, 
         )
         assert signed_in.status_code == 200
         assert signed_in.json()["record"]["email"] == "live@example.com"
+
+
+def test_unusable_databases_are_one_line_errors_without_secrets(data_dir: Path) -> None:
+    for args in (
+        ("serve", "--db", "mysql://user:secretpw@x/db"),
+        (
+            "superuser",
+            "upsert",
+            "a@b.co",
+            "12345678",
+            "--db",
+            "postgresql://u:secretpw@127.0.0.1:1/x",
+        ),
+    ):
+        result = run_cli(*args, data_dir=data_dir)
+        assert result.returncode == 1
+        assert result.stderr.startswith("Error: cannot open ")
+        assert "Traceback" not in result.stderr and "secretpw" not in result.stderr
+        assert ":***@" in result.stderr

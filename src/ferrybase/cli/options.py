@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -32,3 +33,18 @@ def store_options(func: F) -> F:
         help="Directory for the SQLite database and files.",
     )(func)
     return func
+
+
+def open_failed(exc: BaseException, config_db: str) -> click.ClickException:
+    """A one-line error for a store that cannot be opened (never echoing the URL's password)."""
+    where = redact(config_db) if config_db else "the SQLite database under --dir"
+    return click.ClickException(f"cannot open {where}: {exc}")
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

@@ -6,9 +6,10 @@ import asyncio
 import os
 from pathlib import Path
 
+import asyncpg
 import click
 
-from ferrybase.cli.options import store_options
+from ferrybase.cli.options import open_failed, store_options
 from ferrybase.config import ENV_DEV, ENV_HTTP, ENV_WORKERS, Config, default_workers
 from ferrybase.server import configure_logging, open_core
 
@@ -44,7 +45,10 @@ def serve(http: str, workers: int | None, dev: bool, data_dir: Path, db: str) ->
         raise click.BadParameter(str(exc), param_hint="--http") from exc
     configure_logging()
     # Migrate once here, before any worker starts, so workers never race on the schema.
-    asyncio.run(_migrate(config))
+    try:
+        asyncio.run(_migrate(config))
+    except (OSError, ValueError, asyncpg.PostgresError) as exc:
+        raise open_failed(exc, config.db) from exc
     os.environ.update(config.to_env())
 
     from granian import Granian

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 import click
 
-from ferrybase.cli.options import store_options
+from ferrybase.cli.options import open_failed, store_options
 from ferrybase.config import Config
 from ferrybase.core.app import Core
 from ferrybase.errors import FerrybaseError, FieldError, ValidationError
@@ -67,3 +68,5 @@ def _run(data_dir: Path, db: str, action: Callable[[Core], Awaitable[object]]) -
         raise click.ClickException(f"{exc.message} {details}") from exc
     except FerrybaseError as exc:
         raise click.ClickException(exc.message) from exc
+    except (OSError, ValueError, asyncpg.PostgresError) as exc:
+        raise open_failed(exc, db) from exc

@@ -20,4 +20,7 @@ async def open_store(url: str) -> Store:
         from ferrybase.store.sqlite import SQLiteStore
 
         return SQLiteStore(Path(url.removeprefix("sqlite:///")))
-    raise ValueError(f"unsupported database URL {url!r}: expected postgresql:// or sqlite:///")
+    scheme = url.split(":", 1)[0]
+    raise ValueError(
+        f"unsupported database URL scheme {scheme!r}: expected postgresql:// or a path"
+    )
