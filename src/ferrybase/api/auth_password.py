@@ -9,6 +9,7 @@ from ferrybase.api.bodies import read_body
 from ferrybase.api.context import auth_of, core_of
 from ferrybase.api.responses import json_response
 from ferrybase.core.records import Auth, Record
+from ferrybase.core.rules import Caller
 from ferrybase.errors import InvalidBodyError
 
 
@@ -23,17 +24,21 @@ async def auth_with_password(request: Request) -> Response:
         if value is not None and not isinstance(value, str):
             raise InvalidBodyError()
     record = await core.auth.with_password(collection, identity, password, identity_field)
-    return _auth_response(request, core.auth.issue_token(record), record)
+    return await _auth_response(request, core.auth.issue_token(record), record)
 
 
 async def auth_refresh(request: Request) -> Response:
     core = await core_of(request)
     collection = core.auth.auth_collection(request.path_params["collection"])
     record = core.auth.refresh(collection, await auth_of(request))
-    return _auth_response(request, core.auth.issue_token(record), record)
+    return await _auth_response(request, core.auth.issue_token(record), record)
 
 
-def _auth_response(request: Request, token: str, record: Record) -> Response:
+async def _auth_response(request: Request, token: str, record: Record) -> Response:
     # The signed-in record always sees its own email.
+    if "expand" in request.query_params:
+        caller = Caller(Auth(record), query=dict(request.query_params))
+        core = await core_of(request)
+        await core.records.expand([record], request.query_params["expand"], caller)
     body = {"record": record.public(Auth(record)), "token": token}
     return json_response(body, request=request)

@@ -118,6 +118,8 @@ async def _run(core: Core, caller: Caller, item: dict[str, Any], tx: Executor) -
         return {"body": None, "status": 204}
     else:
         raise BadRequestError()
+    if "expand" in query:
+        await core.records.expand([record], query["expand"], item_caller)
     out: Any = record.public(caller.auth)
     if query.get("fields"):
         out = apply_fields(out, query["fields"])

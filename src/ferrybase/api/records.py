@@ -9,6 +9,9 @@ from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
 from ferrybase.api.listing import envelope, page_of
 from ferrybase.api.responses import json_response, no_content
+from ferrybase.core.app import Core
+from ferrybase.core.records import Record
+from ferrybase.core.rules import Caller
 
 
 async def list_records(request: Request) -> Response:
@@ -25,6 +28,7 @@ async def list_records(request: Request) -> Response:
         offset=page.offset,
         count=not page.skip_total,
     )
+    await _expand(core, records, request, caller)
     items = [r.public(caller.auth) for r in records]
     return json_response(envelope(items, page, total), request=request)
 
@@ -33,6 +37,7 @@ async def view_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
     record = await core.records.view(collection, request.path_params["id"], caller)
+    await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 
 
@@ -40,6 +45,7 @@ async def create_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
     record = await core.records.create(collection, await read_body(request), caller)
+    await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 
 
@@ -48,6 +54,7 @@ async def update_record(request: Request) -> Response:
     collection = core.records.collection(request.path_params["collection"])
     body = await read_body(request)
     record = await core.records.update(collection, request.path_params["id"], body, caller)
+    await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 
 
@@ -56,3 +63,9 @@ async def delete_record(request: Request) -> Response:
     collection = core.records.collection(request.path_params["collection"])
     await core.records.delete(collection, request.path_params["id"], caller)
     return no_content()
+
+
+async def _expand(core: Core, records: list[Record], request: Request, caller: Caller) -> None:
+    text = request.query_params.get("expand")
+    if text is not None:
+        await core.records.expand(records, text, caller)

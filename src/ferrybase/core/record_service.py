@@ -12,6 +12,7 @@ from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, VIEW, Collection
 from ferrybase.core.dates import now_text
+from ferrybase.core.expand import Expander, parse_expand
 from ferrybase.core.fields import Field
 from ferrybase.core.ports import Executor, Json, Passwords, Store
 from ferrybase.core.record_forms import prepare_new, prepare_update
@@ -88,6 +89,13 @@ class Records:
         if record is None:
             raise NotFoundError()
         return record
+
+    async def expand(self, records: list[Record], text: str, caller: Caller) -> None:
+        """Inline the related records ``text`` names (``?expand=``) into each record."""
+        tree = parse_expand(text)
+        if tree or text:
+            expander = Expander(self.store, self.collections, self.store.dialect, caller)
+            await expander.expand(records, tree)
 
     async def list(
         self,

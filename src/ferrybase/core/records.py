@@ -22,11 +22,13 @@ UPDATE_FAILED = "Failed to update record."
 class Record:
     """One row of a collection: ``data`` maps every column to its stored value."""
 
-    __slots__ = ("collection", "data")
+    __slots__ = ("collection", "data", "expand")
 
     def __init__(self, collection: Collection, data: dict[str, Any]) -> None:
         self.collection = collection
         self.data = data
+        # Filled by ``expand``: related records under the relation or back-relation name.
+        self.expand: dict[str, Record | list[Record]] | None = None
 
     @property
     def id(self) -> str:
@@ -47,6 +49,13 @@ class Record:
             out[field.name] = to_json(field, self.data.get(field.name))
         if self.collection.is_auth and not self._email_visible_to(viewer):
             out.pop("email", None)
+        if self.expand is not None:
+            out["expand"] = {
+                name: [r.public(viewer) for r in value]
+                if isinstance(value, list)
+                else value.public(viewer)
+                for name, value in self.expand.items()
+            }
         return dict(sorted(out.items()))
 
     def stored(self) -> dict[str, Any]:
