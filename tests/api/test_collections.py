@@ -364,3 +364,48 @@ async def test_field_definition_errors(client: httpx.AsyncClient, su: dict[str, 
     assert fields["1"]["values"]["code"] == "validation_required"
     assert fields["2"]["collectionId"]["code"] == "validation_field_relation_missing_collection"
     assert fields["3"]["name"]["code"] == "validation_match_invalid"
+
+
+async def test_import(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    await create(client, su, **POSTS)
+    await create(client, su, name="doomed")
+    payload = {
+        "collections": [
+            {"name": "imp1", "fields": [{"name": "a", "type": "text"}]},
+            {"id": "pbc_linked0001", "name": "linked", "fields": []},
+            {
+                "name": "refs",
+                "fields": [{"name": "l", "type": "relation", "collectionId": "pbc_linked0001"}],
+            },
+        ]
+    }
+    response = await client.put("/api/collections/import", json=payload, headers=su)
+    assert response.status_code == 204, response.text
+    names = [c["name"] for c in (await client.get("/api/collections", headers=su)).json()["items"]]
+    assert names[-5:] == ["posts", "doomed", "imp1", "linked", "refs"]
+    # an existing collection is matched by name and changed; missing ones go when asked
+    again = {
+        "collections": [{"name": "imp1", "fields": [{"name": "b", "type": "text"}]}],
+        "deleteMissing": True,
+    }
+    response = await client.put("/api/collections/import", json=again, headers=su)
+    assert response.status_code == 204, response.text
+    items = (await client.get("/api/collections", headers=su)).json()["items"]
+    assert [c["name"] for c in items if not c["system"]] == ["imp1"]
+    assert [f["name"] for f in items[-1]["fields"]] == ["id", "b"]
+
+
+async def test_import_is_all_or_nothing(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    payload = {"collections": [{"name": "fine"}, {"name": "bad name"}]}
+    response = await client.put("/api/collections/import", json=payload, headers=su)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["message"] == "Failed to import collections."
+    assert body["data"]["collections"]["code"] == "validation_collections_import_failure"
+    assert (await client.get("/api/collections/fine", headers=su)).status_code == 404
+    empty = await client.put("/api/collections/import", json={"collections": []}, headers=su)
+    assert empty.json()["data"] == {
+        "collections": {"code": "validation_required", "message": "Cannot be blank."}
+    }
+    bad = await client.put("/api/collections/import", json={"collections": 5}, headers=su)
+    assert bad.json()["message"] == "An error occurred while loading the submitted data."

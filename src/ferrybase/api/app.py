@@ -25,6 +25,7 @@ ROUTES = [
     Route("/api/settings", settings.update_settings, methods=["PATCH"]),
     # collections
     Route("/api/collections/meta/scaffolds", collections.scaffolds, methods=["GET"]),
+    Route("/api/collections/import", collections.import_collections, methods=["PUT"]),
     Route("/api/collections", collections.list_collections, methods=["GET"]),
     Route("/api/collections", collections.create_collection, methods=["POST"]),
     Route("/api/collections/{collection}", collections.view_collection, methods=["GET"]),

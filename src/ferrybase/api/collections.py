@@ -67,3 +67,11 @@ async def _definition(request: Request) -> dict[str, Any]:
         return await read_body(request)
     except InvalidBodyError as exc:
         raise BadRequestError(TYPE_LOAD_FAILED) from exc
+
+
+async def import_collections(request: Request) -> Response:
+    await superuser_of(request)
+    core = await core_of(request)
+    body = await read_body(request)
+    await core.catalog.import_collections(body.get("collections"), bool(body.get("deleteMissing")))
+    return no_content()

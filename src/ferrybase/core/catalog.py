@@ -8,6 +8,7 @@ tells every other process to reload. A failed change leaves schema and data as t
 from __future__ import annotations
 
 import copy
+import json
 import re
 import time
 from typing import Any
@@ -45,6 +46,7 @@ from ferrybase.errors import (
     ConflictError,
     FieldError,
     FieldErrors,
+    InvalidBodyError,
     NotFoundError,
     ValidationError,
 )
@@ -52,6 +54,9 @@ from ferrybase.filter.dialect import Dialect
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 LOAD_FAILED = "Failed to load the submitted data due to invalid formatting."
+CREATE_FAILED = "Failed to create collection."
+UPDATE_FAILED = "Failed to update collection."
+IMPORT_FAILED = "Failed to import collections."
 
 
 class Catalog:
@@ -84,57 +89,65 @@ class Catalog:
     # -- writing ----------------------------------------------------------------------------
 
     async def create(self, data: dict[str, Any]) -> Collection:
-        collection = _parse(data)
-        collection.fields = _with_system_fields(collection)
-        if collection.is_auth and not collection.indexes:
-            collection.indexes = auth_indexes(collection.id, collection.name)
         await self.registry.refresh(self.store)
-        self._validate(collection, previous=None, message="Failed to create collection.")
-        collection.created = collection.updated = now_text()
+        collection = self._new(data, CREATE_FAILED)
         async with self.store.transaction() as tx:
-            await insert_collection(tx, self.store.dialect, collection)
-            await self._record(tx, "created", None, collection)
+            await self._create(tx, collection)
         await self.registry.load(self.store)
         return self.registry.get(collection.id) or collection
 
     async def update(self, id_or_name: str, data: dict[str, Any]) -> Collection:
         previous = await self.get(id_or_name)
-        merged = previous.to_api()
-        merged.update(copy.deepcopy(data))
-        merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
-        collection = _parse(merged, keep_secrets=previous)
-        collection.fields = _with_system_fields(collection)
-        if collection.name != previous.name and "indexes" not in data:
-            collection.indexes = [
-                rename_index_table(ix, previous.name, collection.name) for ix in collection.indexes
-            ]
-        self._validate(collection, previous=previous, message="Failed to update collection.")
-        collection.created, collection.updated = previous.created, now_text()
+        collection = self._changed(previous, data, UPDATE_FAILED)
         async with self.store.transaction() as tx:
-            await self._alter(tx, previous, collection)
-            await update_collection_row(tx, collection)
-            await self._record(tx, "updated", previous, collection)
+            await self._update(tx, previous, collection)
         await self.registry.load(self.store)
         return self.registry.get(collection.id) or collection
 
     async def delete(self, id_or_name: str) -> None:
         collection = await self.get(id_or_name)
-        if collection.system:
-            raise BadRequestError("Failed to delete collection.")
-        for other in self.registry.all():
-            if other.id == collection.id:
-                continue
-            for f in other.fields:
-                if f.type == "relation" and f.opt("collectionId") == collection.id:
-                    raise BadRequestError(
-                        "Failed to delete collection probably due to existing reference "
-                        f"in {other.name}."
-                    )
-        q = self.store.dialect.quote
+        self._check_deletable(collection, deleting={collection.id})
         async with self.store.transaction() as tx:
-            await tx.execute(f"DROP TABLE {q(collection.table)}")
-            await delete_collection_row(tx, collection)
-            await self._record(tx, "deleted", collection, None)
+            await self._delete(tx, collection)
+        await self.registry.load(self.store)
+
+    async def import_collections(self, items: Any, delete_missing: bool) -> None:
+        """Create or update every collection given, and delete the others if asked; all in
+        one transaction (PocketBase's ``PUT /api/collections/import``)."""
+        await self.registry.refresh(self.store)
+        if not items:
+            raise ValidationError(
+                {"collections": FieldError("validation_required", "Cannot be blank.")}
+            )
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise InvalidBodyError()
+        planned: list[tuple[Collection | None, Collection]] = []
+        for data in items:
+            try:
+                previous = self.registry.get(str(data.get("id") or "")) or self.registry.get(
+                    str(data.get("name") or "")
+                )
+                if previous is None:
+                    planned.append((None, self._new(data, IMPORT_FAILED, incoming=items)))
+                else:
+                    changed = self._changed(previous, data, IMPORT_FAILED, incoming=items)
+                    planned.append((previous, changed))
+            except ValidationError as exc:
+                raise _import_failure(data, exc) from exc
+        kept = {after.id for _, after in planned}
+        doomed = [
+            c for c in self.registry.all() if delete_missing and not c.system and c.id not in kept
+        ]
+        for collection in doomed:
+            self._check_deletable(collection, deleting={c.id for c in doomed})
+        async with self.store.transaction() as tx:
+            for collection in doomed:
+                await self._delete(tx, collection)
+            for previous, collection in planned:
+                if previous is None:
+                    await self._create(tx, collection)
+                else:
+                    await self._update(tx, previous, collection)
         await self.registry.load(self.store)
 
     async def truncate(self, id_or_name: str) -> None:
@@ -151,8 +164,71 @@ class Catalog:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _new(
+        self, data: dict[str, Any], message: str, incoming: list[dict[str, Any]] | None = None
+    ) -> Collection:
+        collection = _parse(data)
+        collection.fields = _with_system_fields(collection)
+        if collection.is_auth and not collection.indexes:
+            collection.indexes = auth_indexes(collection.id, collection.name)
+        self._validate(collection, previous=None, message=message, incoming=incoming)
+        collection.created = collection.updated = now_text()
+        return collection
+
+    def _changed(
+        self,
+        previous: Collection,
+        data: dict[str, Any],
+        message: str,
+        incoming: list[dict[str, Any]] | None = None,
+    ) -> Collection:
+        merged = previous.to_api()
+        merged.update(copy.deepcopy(data))
+        merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
+        collection = _parse(merged, keep_secrets=previous)
+        collection.fields = _with_system_fields(collection)
+        if collection.name != previous.name and "indexes" not in data:
+            collection.indexes = [
+                rename_index_table(ix, previous.name, collection.name) for ix in collection.indexes
+            ]
+        self._validate(collection, previous=previous, message=message, incoming=incoming)
+        collection.created, collection.updated = previous.created, now_text()
+        return collection
+
+    def _check_deletable(self, collection: Collection, deleting: set[str]) -> None:
+        if collection.system:
+            raise BadRequestError("Failed to delete collection.")
+        for other in self.registry.all():
+            if other.id in deleting:
+                continue
+            for f in other.fields:
+                if f.type == "relation" and f.opt("collectionId") == collection.id:
+                    raise BadRequestError(
+                        "Failed to delete collection probably due to existing reference "
+                        f"in {other.name}."
+                    )
+
+    async def _create(self, tx: Executor, collection: Collection) -> None:
+        await insert_collection(tx, self.store.dialect, collection)
+        await self._record(tx, "created", None, collection)
+
+    async def _update(self, tx: Executor, previous: Collection, collection: Collection) -> None:
+        await self._alter(tx, previous, collection)
+        await update_collection_row(tx, collection)
+        await self._record(tx, "updated", previous, collection)
+
+    async def _delete(self, tx: Executor, collection: Collection) -> None:
+        await tx.execute(f"DROP TABLE {self.store.dialect.quote(collection.table)}")
+        await delete_collection_row(tx, collection)
+        await self._record(tx, "deleted", collection, None)
+
     def _validate(
-        self, collection: Collection, *, previous: Collection | None, message: str
+        self,
+        collection: Collection,
+        *,
+        previous: Collection | None,
+        message: str,
+        incoming: list[dict[str, Any]] | None = None,
     ) -> None:
         errors: dict[str, FieldError] = {}
         if not collection.name:
@@ -178,7 +254,9 @@ class Catalog:
         checked = check_fields(
             collection.fields,
             collection_type=collection.type,
-            existing_collection_ids={c.id for c in self.registry.all()} | {collection.id},
+            existing_collection_ids={c.id for c in self.registry.all()}
+            | {collection.id}
+            | {str(d.get("id")) for d in incoming or [] if d.get("id")},
             view_collection_ids={c.id for c in self.registry.all() if c.type == VIEW},
         )
         field_errors: dict[str, FieldError | FieldErrors] = {
@@ -267,6 +345,20 @@ class Catalog:
             ),
         )
         await self.registry.bump(tx)
+
+
+def _import_failure(data: dict[str, Any], exc: ValidationError) -> ValidationError:
+    name = data.get("name", "")
+    details = json.dumps(exc.data, indent=2, sort_keys=True)
+    return ValidationError(
+        {
+            "collections": FieldError(
+                "validation_collections_import_failure",
+                f'Data validations failed for collection "{name}":\n{details}.',
+            )
+        },
+        IMPORT_FAILED,
+    )
 
 
 def _field_errors(found: dict[str, Any]) -> FieldErrors:
