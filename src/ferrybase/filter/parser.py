@@ -2,9 +2,16 @@
 
 Grammar (``&&`` binds tighter than ``||``)::
 
-    filter   := and ( "||" and )*
-    and      := primary ( "&&" primary )*
-    primary  := "(" filter ")" | operand SIGN operand
+    filter   := and ( ( "||" | <group after ||> ) and )*
+    and      := primary ( ( "&&" | <group after &&> ) primary )*
+    primary  := group | [ operand [ SIGN ] ] group | operand SIGN operand
+    group    := "(" filter ")"
+
+As in PocketBase's ``fexpr``, a group may follow an expression without a join operator: it
+is joined with the last ``&&``/``||`` written before it (``&&`` when there is none), so
+``a || b (c)`` is ``a || b || (c)`` and ``a (b)`` is ``a && (b)``. A group that starts while
+an expression is still incomplete replaces it: ``title (x = 1)`` and ``title = (x = 1)`` are
+``(x = 1)``.
     operand  := IDENT | NUMBER | TEXT | PLACEHOLDER | FUNC "(" [ arg ( "," arg )* ] ")"
     arg      := IDENT | NUMBER | TEXT | PLACEHOLDER | FUNC "(" ... ")"   (3 levels at most)
 
@@ -89,6 +96,8 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
+        self.last_join = "&&"
+        """The join an operator-less group takes (``fexpr`` keeps the last one written)."""
 
     @property
     def peek(self) -> Token:
@@ -113,21 +122,46 @@ class _Parser:
         self.expect(Kind.EOF)
         return expr
 
-    def disjunction(self) -> Expr:
-        items = [self.conjunction()]
-        while self.peek.kind is Kind.JOIN and self.peek.text == "||":
+    def joined(self, join: str) -> bool:
+        """Consume ``join`` if it comes next; an operator-less group counts as the last join."""
+        token = self.peek
+        if token.kind is Kind.JOIN and token.text == join:
             self.next()
+            self.last_join = join
+            return True
+        return token.kind is Kind.LPAREN and self.last_join == join
+
+    def disjunction(self) -> Expr:
+        outer = self.last_join
+        self.last_join = "&&"  # each group starts afresh, as fexpr parses it on its own
+        items = [self.conjunction()]
+        while self.joined("||"):
             items.append(self.conjunction())
+        self.last_join = outer
         return items[0] if len(items) == 1 else Or(tuple(items))
 
     def conjunction(self) -> Expr:
         items = [self.primary()]
-        while self.peek.kind is Kind.JOIN and self.peek.text == "&&":
-            self.next()
+        while self.joined("&&"):
             items.append(self.primary())
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def primary(self) -> Expr:
+        token = self.peek
+        if token.kind is Kind.LPAREN:
+            return self.group()
+        left = self.operand()
+        if self.peek.kind is Kind.LPAREN:
+            return self.group()  # fexpr drops the incomplete expression
+        sign = self.next()
+        if sign.kind is not Kind.SIGN:
+            raise FilterSyntaxError(f"Expected an operator, got {_describe(sign)}", sign.pos)
+        if self.peek.kind is Kind.LPAREN:
+            return self.group()
+        right = self.operand()
+        return Compare(left, Op(sign.text), right, token.pos)
+
+    def group(self) -> Expr:
         token = self.peek
         if token.kind is Kind.LPAREN:
             self.next()
@@ -142,12 +176,7 @@ class _Parser:
             self.depth -= 1
             self.expect(Kind.RPAREN)
             return expr
-        left = self.operand()
-        sign = self.next()
-        if sign.kind is not Kind.SIGN:
-            raise FilterSyntaxError(f"Expected an operator, got {_describe(sign)}", sign.pos)
-        right = self.operand()
-        return Compare(left, Op(sign.text), right, token.pos)
+        raise FilterSyntaxError(f"Expected '(', got {_describe(token)}", token.pos)
 
     def operand(self, depth: int = 0) -> Operand:
         token = self.next()

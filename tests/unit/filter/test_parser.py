@@ -13,6 +13,10 @@ F = Field
 L = Literal
 
 
+def C(path: str, value: float) -> Compare:
+    return Compare(F(path), Op.EQ, L(float(value)))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -69,6 +73,23 @@ L = Literal
         ),
         ("// lead\na = 1 // trail", Compare(F("a"), Op.EQ, L(1.0))),
         ("((a = 1))", Compare(F("a"), Op.EQ, L(1.0))),
+        # PocketBase 0.40.6 (fexpr): a group right after an expression takes the last join
+        # written before it (&& when none), and replaces an expression still incomplete
+        ("a = 1 (b = 2)", And((C("a", 1), C("b", 2)))),
+        ("(a = 1) (b = 2)", And((C("a", 1), C("b", 2)))),
+        ("a = 1 || b = 2 (c = 3)", Or((C("a", 1), C("b", 2), C("c", 3)))),
+        (
+            "a = 1 || b = 2 (c = 3) && d = 4",
+            Or((C("a", 1), C("b", 2), And((C("c", 3), C("d", 4))))),
+        ),
+        ("a = 1 || (b = 2) (c = 3)", Or((C("a", 1), C("b", 2), C("c", 3)))),
+        (
+            "a = 1 && (b = 2 || c = 3) (d = 4)",
+            And((C("a", 1), Or((C("b", 2), C("c", 3))), C("d", 4))),
+        ),
+        ("a = 1 || (b = 2 (c = 3))", Or((C("a", 1), And((C("b", 2), C("c", 3)))))),
+        ("title (a = 1)", C("a", 1)),
+        ("title = (a = 1)", C("a", 1)),
     ],
 )
 def test_parse(text: str, expected: object) -> None:
@@ -88,6 +109,9 @@ def test_parse(text: str, expected: object) -> None:
         ("a = -", 4),
         ("a = 1 &| b = 2", 6),
         ("a = 1 b = 2", 6),
+        ("(a = 1) b = 2", 8),
+        ("a = 1 ()", 6),
+        ("a (b = 1) = 2", 10),
         ("a = 1 / 2", 6),
         ("a. = 1", 0),
         ("@ = 1", 0),
