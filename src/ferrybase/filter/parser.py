@@ -151,15 +151,18 @@ class _Parser:
         if token.kind is Kind.LPAREN:
             return self.group()
         left = self.operand()
-        if self.peek.kind is Kind.LPAREN:
+        if self.group_next():
             return self.group()  # fexpr drops the incomplete expression
         sign = self.next()
         if sign.kind is not Kind.SIGN:
             raise FilterSyntaxError(f"Expected an operator, got {_describe(sign)}", sign.pos)
-        if self.peek.kind is Kind.LPAREN:
+        if self.group_next():
             return self.group()
         right = self.operand()
         return Compare(left, Op(sign.text), right, token.pos)
+
+    def group_next(self) -> bool:
+        return self.peek.kind is Kind.LPAREN
 
     def group(self) -> Expr:
         token = self.peek
