@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -109,7 +110,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DB", ""),
         help="Ferrybase on PostgreSQL: a postgresql:// URL; each server gets a fresh schema",
     )
-    p.add_argument("--seed", choices=sorted(SEEDS), default=os.environ.get("SEED", "none"))
+    p.add_argument(
+        "--seed",
+        choices=sorted(SEEDS),
+        default=os.environ.get("SEED") or None,
+        help="data set created before the scenarios (default: what the scenarios need)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 3 s x 1 run, 1 s warm-up")
     p.add_argument("--out", type=Path, help="JSON file (default bench/results/<date>-<tag>.json)")
     p.add_argument("--no-save", action="store_true", help="print only, save no JSON")
@@ -122,6 +128,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown or not names:
         p.error(f"unknown scenarios {unknown}; known: {' '.join(BY_NAME)}")
     args.scenario_list = [BY_NAME[s] for s in names]
+    if args.seed is None:
+        needs = {BY_NAME[s].seed for s in names} - {"none"}
+        if len(needs) > 1:
+            p.error(f"the scenarios need different seeds {sorted(needs)}; pick one with --seed")
+        args.seed = needs.pop() if needs else "none"
     args.target_list = parse_targets(args.targets, args.server, args.workers)
     return args
 
@@ -193,6 +204,11 @@ class Bench:
         for r in range(1, a.repeat + 1):
             for label, server in self.servers.items():
                 self.runs.append(self._measure(sc, r, label, server, reqs[label], pids))
+        if sc.teardown is not None:
+            for label, ctx in self.contexts.items():
+                t0 = time.monotonic()
+                sc.teardown(ctx)
+                self.log(f"{sc.name} teardown on {label}: {time.monotonic() - t0:.1f} s")
 
     def _wrk(self, server: Server, req: Request, seconds: int, tag: str) -> wrk.WrkResult:
         return wrk.run(

@@ -9,10 +9,17 @@ Adding a scenario is a few lines in :data:`SCENARIOS`; e.g. once the seed create
 
     Scenario("view", "GET", "/api/collections/posts/records/{post_id}", token="user",
              setup=lambda ctx: {"post_id": ctx.first_id("posts", "published = true")}),
+
+A scenario that writes can name a ``teardown(ctx)`` that runs once per server after its
+measured runs (``create`` deletes the records it made), and ``seed`` names the data set it
+needs (``--seed`` defaults to the union of the selected scenarios' needs).
 """
 
 from __future__ import annotations
 
+import os
+import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -70,7 +77,13 @@ class Context:
                 )
             data = self.call("POST", path, {"identity": cred.email, "password": cred.password})
             self._tokens[kind] = data["token"]
+            self.vars[f"{kind}_id"] = str(data["record"]["id"])
         return self._tokens[kind]
+
+    def user_id(self) -> str:
+        """The signed-in seeded user's record id."""
+        self.token("user")
+        return self.vars["user_id"]
 
     def first_id(self, collection: str, filter_: str = "", as_: TokenKind = "superuser") -> str:
         """The id of the first record of ``collection`` matching ``filter_``."""
@@ -82,6 +95,7 @@ class Context:
 
 
 Setup = Callable[[Context], Mapping[str, str]]
+Teardown = Callable[[Context], None]
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,8 @@ class Scenario:
     setup: Setup | None = None
     expect: int = 200  # status every request should get
     note: str = ""
+    teardown: Teardown | None = None  # once per server after its measured runs
+    seed: str = "none"  # the data set it needs (see seeds.py)
 
     def resolve(self, ctx: Context) -> Request:
         values = dict(ctx.vars)
@@ -119,6 +135,73 @@ def _fill(value: Any, values: Mapping[str, str]) -> Any:
     return value
 
 
+RUN_ID = f"{os.getpid()}-{int(time.time())}"  # marks the records this bench run creates
+
+LIST_QUERY = urllib.parse.urlencode(
+    {
+        "page": "1",
+        "perPage": "30",
+        "filter": "views >= 100 && published = true",
+        "sort": "-created",
+    },
+    quote_via=urllib.parse.quote,
+)
+
+
+def first_published_post(ctx: Context) -> dict[str, str]:
+    """The published post with the lowest seed number ("Post <i>: ..."): the same on every
+    server, whatever order each one lists records in."""
+    for i in range(1, 100):
+        flt = f"published = true && title ~ 'Post {i}: '"
+        with ctx.client(ctx.token("superuser")) as c:
+            r = c.get(
+                "/api/collections/posts/records",
+                params={"perPage": "1", "skipTotal": "1", "fields": "id", "filter": flt},
+            )
+        if r.status_code != 200:
+            raise RuntimeError(f"{ctx.kind}: GET {r.request.url} -> {r.status_code} {r.text[:300]}")
+        items = r.json()["items"]
+        if items:
+            return {"post_id": str(items[0]["id"])}
+    raise RuntimeError(f"{ctx.kind}: no published post among Post 1..99 (seeded?)")
+
+
+def created_by_user(ctx: Context) -> dict[str, str]:
+    return {"user_id": ctx.user_id(), "run_id": RUN_ID}
+
+
+def delete_created(ctx: Context) -> None:
+    """Delete the posts ``create`` made (title ``bench-<run id>``), 50 per ``/api/batch`` call
+    as pb-bench's ``bench_cleanup.py`` does; the time it took is logged."""
+    t0 = time.monotonic()
+    flt = f"title = 'bench-{RUN_ID}'"
+    deleted = 0
+    with ctx.client(ctx.token("superuser")) as c:
+        while True:
+            r = c.get(
+                "/api/collections/posts/records",
+                params={"filter": flt, "perPage": "500", "fields": "id", "skipTotal": "1"},
+                timeout=120.0,
+            )
+            if r.status_code != 200:
+                raise RuntimeError(f"{ctx.kind}: cleanup list -> {r.status_code} {r.text[:300]}")
+            ids = [str(x["id"]) for x in r.json()["items"]]
+            if not ids:
+                break
+            for k in range(0, len(ids), 50):
+                reqs = [
+                    {"method": "DELETE", "url": f"/api/collections/posts/records/{rid}"}
+                    for rid in ids[k : k + 50]
+                ]
+                r = c.post("/api/batch", json={"requests": reqs}, timeout=120.0)
+                if r.status_code != 200:
+                    raise RuntimeError(
+                        f"{ctx.kind}: cleanup batch delete -> {r.status_code} {r.text[:300]}"
+                    )
+                deleted += len(reqs)
+    ctx.vars["create_cleanup"] = f"{deleted} records in {time.monotonic() - t0:.1f} s"
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("health", "GET", "/api/health", note="GET /api/health"),
     Scenario(
@@ -128,10 +211,62 @@ SCENARIOS: list[Scenario] = [
         body={"identity": SUPERUSER.email, "password": SUPERUSER.password},
         note="password sign-in of a superuser (PocketBase: bcrypt; Ferrybase: argon2id)",
     ),
+    Scenario(
+        "auth",
+        "POST",
+        "/api/collections/users/auth-with-password",
+        body={"identity": USER.email, "password": USER.password},
+        seed="posts",
+        note="password sign-in of user1 (a regular auth collection)",
+    ),
+    Scenario(
+        "view",
+        "GET",
+        "/api/collections/posts/records/{post_id}",
+        token="user",
+        setup=first_published_post,
+        seed="posts",
+        note="one published post as user1 (viewRule applied)",
+    ),
+    Scenario(
+        "list",
+        "GET",
+        f"/api/collections/posts/records?{LIST_QUERY}",
+        token="user",
+        seed="posts",
+        note="30 posts, filter + sort + total, as user1 (listRule ANDed)",
+    ),
+    Scenario(
+        "list-skiptotal",
+        "GET",
+        f"/api/collections/posts/records?{LIST_QUERY}&skipTotal=1",
+        token="user",
+        seed="posts",
+        note="the list without the COUNT (skipTotal=1)",
+    ),
+    Scenario(
+        "create",
+        "POST",
+        "/api/collections/posts/records",
+        body={
+            "title": "bench-{run_id}",
+            "body": "created by the bench",
+            "views": 1,
+            "published": False,
+            "author": "{user_id}",
+            "tags": ["tech"],
+        },
+        token="user",
+        setup=created_by_user,
+        teardown=delete_created,
+        seed="posts",
+        note="one post as user1 (createRule applied); the records are deleted afterwards",
+    ),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}
-DEFAULT = ["health", "superuser-auth"]
+# create last: the posts it adds would otherwise be in the table the reads scan
+DEFAULT = [s.name for s in SCENARIOS]
 
 
 def probe(ctx: Context, req: Request) -> tuple[int, Any]:

@@ -5,19 +5,192 @@ if a server needs another route to the same data. Register it in :data:`SEEDS` a
 with ``--seed NAME``. The superuser is not part of a seed: each server's CLI creates it
 (``superuser upsert``) before the server starts.
 
-The pb-bench data set (users user1..5, 10,000 ``posts``; see
-``/work/shared/pb-bench/seed.py``) becomes a seed here once Ferrybase serves the collections
-API: create the collections with ``ctx.call("POST", "/api/collections", ...,
-token=ctx.token("superuser"))`` and the records through ``/api/batch``.
+``posts`` is the pb-bench data set. Its logic is copied from the anchor's stdlib seeder
+``/work/shared/pb-bench/seed.py`` (same schema, rules, RNG seed and draw order, hence the
+same content on every server), so the bench runs from this repository alone. Everything goes
+through the public API as a superuser: users, the ``posts`` collection, ``batch.enabled`` in
+the settings, then the posts in ``/api/batch`` calls of up to ``batch.maxRequests`` (max 50)
+creates each. Unlike the original it fails loudly (status, body, which request) instead of
+falling back to one POST per record: a server that cannot batch is a finding, not a detail.
 """
 
 from __future__ import annotations
 
+import os
+import random
+import sys
+import time
 from collections.abc import Callable
+from typing import Any
 
-from .scenarios import Context
+import httpx
+
+from .scenarios import USER, Context
 
 Seed = Callable[[Context], None]
+
+POSTS = int(os.environ.get("N", "10000"))  # posts wanted (pb-bench: N)
+USERS = int(os.environ.get("PB_USERS", "5"))  # user1..userK@example.com
+RNG_SEED = int(os.environ.get("PB_SEED", "42"))
+
+TAGS = ["news", "tech", "sports", "life", "misc", "travel", "food"]
+WORDS = (  # noqa: SIM905 - seed.py's word list, verbatim
+    "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
+    "incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud"
+).split()
+
+POSTS_RULE = "published = true || author = @request.auth.id"
+
+POSTS_COLLECTION: dict[str, Any] = {
+    "name": "posts",
+    "type": "base",
+    "listRule": POSTS_RULE,
+    "viewRule": POSTS_RULE,
+    "createRule": '@request.auth.id != "" && @request.body.author = @request.auth.id',
+    "updateRule": "author = @request.auth.id",
+    "deleteRule": "author = @request.auth.id",
+    "fields": [
+        {"name": "title", "type": "text", "required": True, "max": 200},
+        {"name": "body", "type": "text"},
+        {"name": "views", "type": "number", "onlyInt": True, "min": 0},
+        {"name": "published", "type": "bool"},
+        {
+            "name": "author",
+            "type": "relation",
+            "collectionId": "_pb_users_auth_",
+            "maxSelect": 1,
+            "cascadeDelete": False,
+        },
+        {"name": "tags", "type": "select", "maxSelect": len(TAGS), "values": TAGS},
+        # since PocketBase 0.23 created/updated are ordinary autodate fields, not added
+        # automatically when a collection is created through the API
+        {"name": "created", "type": "autodate", "onCreate": True, "onUpdate": False},
+        {"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True},
+    ],
+    "indexes": [
+        "CREATE INDEX `idx_posts_author` ON `posts` (`author`)",
+        "CREATE INDEX `idx_posts_created` ON `posts` (`created`)",
+    ],
+}
+
+
+class SeedError(RuntimeError):
+    """A seeding request failed: which server, which request, status and body."""
+
+
+def _check(kind: str, what: str, r: httpx.Response) -> Any:
+    if r.status_code >= 300:
+        raise SeedError(
+            f"{kind}: seed step {what!r}: {r.request.method} {r.request.url} -> "
+            f"HTTP {r.status_code}: {r.text[:1000]}"
+        )
+    return r.json() if r.content else None
+
+
+def rand_post(rng: random.Random, author_id: str, i: int) -> dict[str, Any]:
+    """One post; the draw order is seed.py's, so a given RNG seed gives the same posts."""
+    return {
+        "title": f"Post {i}: " + " ".join(rng.choice(WORDS) for _ in range(4)),
+        "body": " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60))),
+        "views": rng.randint(0, 1000),
+        "published": rng.random() < 0.7,
+        "author": author_id,
+        "tags": rng.sample(TAGS, rng.randint(0, 3)),
+    }
+
+
+def seed_posts(ctx: Context) -> None:
+    """pb-bench's data: users user1..5 (verified, emailVisibility), ``posts``, N posts."""
+    rng = random.Random(RNG_SEED)
+    t0 = time.monotonic()
+    with httpx.Client(
+        base_url=ctx.base_url,
+        headers={"Authorization": ctx.token("superuser"), "Accept": "application/json"},
+        timeout=120.0,
+    ) as c:
+        users: list[dict[str, Any]] = []
+        for i in range(1, USERS + 1):
+            email = f"user{i}@example.com"
+            found = _check(
+                ctx.kind,
+                f"look up {email}",
+                c.get(
+                    "/api/collections/users/records",
+                    params={"filter": f"email = '{email}'", "perPage": 1, "skipTotal": 1},
+                ),
+            )["items"]
+            if found:
+                users.append(found[0])
+                continue
+            body = {
+                "email": email,
+                "emailVisibility": True,
+                "verified": True,
+                "name": f"User {i}",
+                "password": USER.password,
+                "passwordConfirm": USER.password,
+            }
+            users.append(
+                _check(
+                    ctx.kind, f"create {email}", c.post("/api/collections/users/records", json=body)
+                )
+            )
+
+        r = c.get("/api/collections/posts")
+        if r.status_code == 404:
+            _check(
+                ctx.kind,
+                "create the posts collection",
+                c.post("/api/collections", json=POSTS_COLLECTION),
+            )
+        else:
+            _check(ctx.kind, "read the posts collection", r)
+
+        settings = _check(ctx.kind, "read settings", c.get("/api/settings"))
+        if not settings.get("batch", {}).get("enabled"):
+            settings = _check(
+                ctx.kind,
+                "enable batch",
+                c.patch("/api/settings", json={"batch": {"enabled": True}}),
+            )
+        batch = settings.get("batch", {})
+        if not batch.get("enabled"):
+            raise SeedError(f"{ctx.kind}: PATCH /api/settings did not enable batch: {batch}")
+        size = max(1, min(int(batch.get("maxRequests") or 50), 50))
+
+        count_q = {"perPage": "1", "fields": "id"}
+        have = int(
+            _check(
+                ctx.kind, "count posts", c.get("/api/collections/posts/records", params=count_q)
+            )["totalItems"]
+        )
+        i = have
+        while i < POSTS:
+            n = min(size, POSTS - i)
+            reqs = []
+            for _ in range(n):
+                i += 1
+                post = rand_post(rng, str(rng.choice(users)["id"]), i)
+                url = "/api/collections/posts/records?fields=id"
+                reqs.append({"method": "POST", "url": url, "body": post})
+            _check(
+                ctx.kind,
+                f"batch of posts {i - n + 1}..{i}",
+                c.post("/api/batch", json={"requests": reqs}),
+            )
+        total = int(
+            _check(
+                ctx.kind, "count posts", c.get("/api/collections/posts/records", params=count_q)
+            )["totalItems"]
+        )
+    if total < POSTS:
+        raise SeedError(f"{ctx.kind}: {total} posts after seeding, wanted {POSTS}")
+    ctx.vars["seeded_posts"] = str(total)
+    print(
+        f"# {ctx.kind}: seeded {len(users)} users, {total} posts in {time.monotonic() - t0:.1f} s",
+        flush=True,
+        file=sys.stderr,
+    )
 
 
 def no_seed(ctx: Context) -> None:
@@ -26,4 +199,5 @@ def no_seed(ctx: Context) -> None:
 
 SEEDS: dict[str, Seed] = {
     "none": no_seed,
+    "posts": seed_posts,
 }
