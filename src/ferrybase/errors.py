@@ -18,6 +18,7 @@ client (never SQL, a path or a secret).
     ├── ForbiddenError                  403
     ├── NotFoundError                   404
     ├── ConflictError                   409  a unique constraint refused a write
+    ├── StoreError                      500  the database refused a statement
     ├── PayloadTooLargeError            413
     └── TooManyRequestsError            429
 """
@@ -157,6 +158,20 @@ class ConflictError(FerrybaseError):
 
     def __init__(self, columns: tuple[str, ...] = ()) -> None:
         self.columns = columns
+        super().__init__()
+
+
+class StoreError(FerrybaseError):
+    """The database refused a statement for a reason other than a unique constraint.
+
+    Stores raise it instead of their drivers' errors; ``detail`` is the driver's message, for
+    logs and for callers that run SQL a superuser wrote (view queries). Not shown otherwise.
+    """
+
+    code = "store_error"
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
         super().__init__()
 
 

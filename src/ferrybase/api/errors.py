@@ -22,6 +22,7 @@ from ferrybase.errors import (
     ForbiddenError,
     NotFoundError,
     PayloadTooLargeError,
+    StoreError,
     TooManyRequestsError,
     UnauthorizedError,
 )
@@ -57,6 +58,8 @@ def error_response(status: int, message: str, data: dict[str, object] | None = N
 
 
 def render_error(exc: FerrybaseError) -> Response:
+    if isinstance(exc, StoreError):
+        return render_unexpected(exc)
     if isinstance(exc, FilterError) and not isinstance(exc, FilterForbiddenError):
         # PocketBase answers every unusable filter or sort with its generic 400; the detail
         # (what is wrong, and where) goes to the log for the developer.

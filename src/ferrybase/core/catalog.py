@@ -41,6 +41,7 @@ from ferrybase.core.schema import (
     rename_index_table,
     update_collection_row,
 )
+from ferrybase.core.views import check_query, create_view, view_sources
 from ferrybase.errors import (
     BadRequestError,
     ConflictError,
@@ -201,6 +202,8 @@ class Catalog:
         for other in self.registry.all():
             if other.id in deleting:
                 continue
+            if other.type == VIEW and collection.id in view_sources(other, self.registry):
+                raise BadRequestError("Failed to delete collection.")
             for f in other.fields:
                 if f.type == "relation" and f.opt("collectionId") == collection.id:
                     raise BadRequestError(
@@ -209,16 +212,23 @@ class Catalog:
                     )
 
     async def _create(self, tx: Executor, collection: Collection) -> None:
+        if collection.type == VIEW:
+            await create_view(tx, self.store.dialect, collection, self.registry)
         await insert_collection(tx, self.store.dialect, collection)
         await self._record(tx, "created", None, collection)
 
     async def _update(self, tx: Executor, previous: Collection, collection: Collection) -> None:
-        await self._alter(tx, previous, collection)
+        if collection.type == VIEW:
+            await tx.execute(f"DROP VIEW {self.store.dialect.quote(previous.table)}")
+            await create_view(tx, self.store.dialect, collection, self.registry)
+        else:
+            await self._alter(tx, previous, collection)
         await update_collection_row(tx, collection)
         await self._record(tx, "updated", previous, collection)
 
     async def _delete(self, tx: Executor, collection: Collection) -> None:
-        await tx.execute(f"DROP TABLE {self.store.dialect.quote(collection.table)}")
+        kind = "VIEW" if collection.type == VIEW else "TABLE"
+        await tx.execute(f"DROP {kind} {self.store.dialect.quote(collection.table)}")
         await delete_collection_row(tx, collection)
         await self._record(tx, "deleted", collection, None)
 
@@ -251,6 +261,11 @@ class Catalog:
             errors["id"] = FieldError(
                 "validation_collection_id_exists", "Collection id must be unique."
             )
+        if collection.type == VIEW:
+            error = check_query(str(collection.options.get("viewQuery", "")))
+            if error is not None:
+                blank = FieldError("validation_required", "Cannot be blank.")
+                raise ValidationError({"fields": blank, "viewQuery": error}, message)
         checked = check_fields(
             collection.fields,
             collection_type=collection.type,

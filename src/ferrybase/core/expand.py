@@ -129,7 +129,9 @@ class Expander:
                 f"WHERE json_each.value IN ({marks}))"
             )
         condition, params = where(rule)
-        order = f" ORDER BY {table}.{q('_rowid')}" if self.dialect.is_postgres else ""
+        order = ""
+        if self.dialect.is_postgres and collection.type != "view":
+            order = f" ORDER BY {table}.{q('_rowid')}"  # SQLite's natural order
         rows = await self.db.fetch_all(
             f"SELECT {table}.* FROM {table} WHERE {match} AND {condition}{order}",
             (*ids, *params),

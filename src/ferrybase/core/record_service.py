@@ -116,7 +116,7 @@ class Records:
         q = self.store.dialect.quote
         table = q(collection.table)
         order_sql = order.sql
-        if not order_sql and self.store.dialect.is_postgres:
+        if not order_sql and self.store.dialect.is_postgres and collection.type != VIEW:
             order_sql = f"{table}.{q('_rowid')}"  # SQLite's natural (insertion) order
         sql = f"SELECT {table}.* FROM {table} WHERE {condition}"
         if order_sql:

@@ -83,6 +83,8 @@ async def _delete(
         return
     seen.add(key)
     for other in registry.all():
+        if other.type == "view":
+            continue  # read-only: a view reflects the change by itself
         for field in other.fields:
             if field.type != "relation" or field.opt("collectionId") != record.collection.id:
                 continue

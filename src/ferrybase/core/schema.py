@@ -170,9 +170,11 @@ _SELECT = f'SELECT {", ".join(chr(34) + c + chr(34) for c in _COLUMNS)} FROM "_c
 
 
 async def insert_collection(tx: Executor, dialect: Dialect, collection: Collection) -> None:
-    """Create the collection's table and indexes and record its definition."""
-    for sql in create_table(collection, dialect):
-        await tx.execute(sql)
+    """Create the collection's table and indexes (views have theirs made by ``core/views.py``)
+    and record its definition."""
+    if collection.type != "view":
+        for sql in create_table(collection, dialect):
+            await tx.execute(sql)
     row = collection.to_row()
     columns = ", ".join(f'"{c}"' for c in _COLUMNS)
     marks = ", ".join("?" for _ in _COLUMNS)

@@ -20,7 +20,7 @@ import orjson
 from asyncpg.pool import PoolConnectionProxy
 
 from ferrybase.core.ports import Executor, Json, Params, Row
-from ferrybase.errors import ConflictError
+from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import POSTGRES
 from ferrybase.store import migrations
 
@@ -69,20 +69,32 @@ class _Connection(Executor):
         self._conn = conn
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        rec = await self._conn.fetchrow(to_numbered(sql), *params)
+        try:
+            rec = await self._conn.fetchrow(to_numbered(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise StoreError(str(exc)) from exc
         return None if rec is None else dict(rec)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return [dict(r) for r in await self._conn.fetch(to_numbered(sql), *params)]
+        try:
+            rows = await self._conn.fetch(to_numbered(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise StoreError(str(exc)) from exc
+        return [dict(r) for r in rows]
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        return await self._conn.fetchval(to_numbered(sql), *params)
+        try:
+            return await self._conn.fetchval(to_numbered(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise StoreError(str(exc)) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
             status = await self._conn.execute(to_numbered(sql), *params)
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
+        except asyncpg.PostgresError as exc:
+            raise StoreError(str(exc)) from exc
         # "INSERT 0 1", "UPDATE 3", "DELETE 0", "CREATE TABLE"
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0

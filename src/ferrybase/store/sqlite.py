@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from ferrybase.core.ports import Executor, Json, Params, Row
-from ferrybase.errors import ConflictError
+from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import SQLITE
 from ferrybase.store import migrations
 
@@ -63,21 +63,29 @@ class _Connection(Executor):
         self._conn = conn
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        row: Row | None = self._conn.execute(sql, params).fetchone()
+        row: Row | None = self._run(sql, params).fetchone()
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return self._conn.execute(sql, params).fetchall()
+        return self._run(sql, params).fetchall()
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        row = self._conn.execute(sql, params).fetchone()
+        row = self._run(sql, params).fetchone()
         return None if row is None else next(iter(row.values()))
+
+    def _run(self, sql: str, params: Params) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
+            raise StoreError(str(exc)) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
             return self._conn.execute(sql, params).rowcount
         except sqlite3.IntegrityError as exc:
             raise _translate(exc) from exc
+        except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
+            raise StoreError(str(exc)) from exc
 
 
 class SQLiteStore(_Connection):
