@@ -328,3 +328,27 @@ async def test_auth_record_updates(client: httpx.AsyncClient, su: Headers, sign_
     )
     assert by_su.status_code == 200, by_su.text
     assert by_su.json()["email"] == "ann2@example.com" and by_su.json()["verified"] is True
+
+
+async def test_hidden_fields(client: httpx.AsyncClient, su: Headers) -> None:
+    collection = {
+        "name": "hid",
+        "fields": [{"name": "a", "type": "text"}, {"name": "s", "type": "text", "hidden": True}],
+        "listRule": "",
+        "viewRule": "",
+    }
+    assert (await client.post("/api/collections", json=collection, headers=su)).status_code == 200
+    created = await client.post(
+        "/api/collections/hid/records", json={"a": "x", "s": "secret"}, headers=su
+    )
+    assert created.json()["s"] == "secret"  # superusers see hidden fields
+    guest = (await client.get("/api/collections/hid/records")).json()
+    assert "s" not in guest["items"][0]
+    refused = await client.get("/api/collections/hid/records", params={"filter": "s = 'secret'"})
+    assert refused.status_code == 400
+    allowed = await client.get(
+        "/api/collections/hid/records", params={"filter": "s = 'secret'"}, headers=su
+    )
+    assert allowed.json()["totalItems"] == 1
+    me = await client.get("/api/collections/_superusers/records", headers=su)
+    assert "tokenKey" not in me.json()["items"][0] and "password" not in me.json()["items"][0]

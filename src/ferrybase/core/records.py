@@ -19,6 +19,9 @@ CREATE_FAILED = "Failed to create record."
 UPDATE_FAILED = "Failed to update record."
 
 
+_SECRETS = frozenset({"tokenKey"})
+
+
 class Record:
     """One row of a collection: ``data`` maps every column to its stored value."""
 
@@ -44,7 +47,10 @@ class Record:
             "collectionName": self.collection.name,
         }
         for field in self.collection.fields:
-            if field.hidden:
+            # Superusers see hidden fields, except an auth record's password and tokenKey.
+            if field.hidden and (
+                not viewer.is_superuser or field.name in _SECRETS or field.type == "password"
+            ):
                 continue
             out[field.name] = to_json(field, self.data.get(field.name))
         if self.collection.is_auth and not self._email_visible_to(viewer):
