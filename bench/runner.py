@@ -189,13 +189,25 @@ class Bench:
         self.probes[sc.name] = {}
         for label, ctx in self.contexts.items():
             reqs[label] = sc.resolve(ctx)
-            status, shape = probe(ctx, reqs[label])
-            self.probes[sc.name][label] = {"status": status, "shape": shape}
-            if status != sc.expect:
-                self.log(f"WARNING {sc.name} on {label}: status {status}, expected {sc.expect}")
-        shapes = {json.dumps(p["shape"], sort_keys=True) for p in self.probes[sc.name].values()}
-        if len(shapes) > 1:
+            pr = probe(ctx, reqs[label])
+            self.probes[sc.name][label] = {
+                "status": pr.status,
+                "shape": pr.shape,
+                "facts": pr.facts,
+                "request": f"{reqs[label].method} {reqs[label].path}",
+            }
+            if pr.status != sc.expect:
+                self.probes[sc.name][label]["body"] = pr.body
+                self.log(
+                    f"WARNING {sc.name} on {label}: {reqs[label].method} {reqs[label].path} -> "
+                    f"{pr.status}, expected {sc.expect}: {pr.body}"
+                )
+        probes = self.probes[sc.name].values()
+        if len({json.dumps(p["shape"], sort_keys=True) for p in probes}) > 1:
             self.log(f"WARNING {sc.name}: response shapes differ: {self.probes[sc.name]}")
+        if len({json.dumps(p["facts"], sort_keys=True) for p in probes}) > 1:
+            facts = {label: p["facts"] for label, p in self.probes[sc.name].items()}
+            self.log(f"WARNING {sc.name}: answers differ on the same seed: {facts}")
         pids = [s.pid for s in self.servers.values()]
         if a.warmup > 0:
             for label, server in self.servers.items():

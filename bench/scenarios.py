@@ -269,14 +269,31 @@ BY_NAME = {s.name: s for s in SCENARIOS}
 DEFAULT = [s.name for s in SCENARIOS]
 
 
-def probe(ctx: Context, req: Request) -> tuple[int, Any]:
-    """Send the request once: its status and a key skeleton of the JSON answer."""
+@dataclass(frozen=True)
+class Probe:
+    status: int
+    shape: Any  # key skeleton of the JSON answer
+    facts: dict[str, Any]  # values that must agree across servers seeded alike
+    body: str  # the answer's start, for the log when the status is unexpected
+
+
+FACT_KEYS = ("page", "perPage", "totalItems", "totalPages", "title", "views", "published")
+
+
+def probe(ctx: Context, req: Request) -> Probe:
+    """Send the request once: status, key skeleton and the seed-determined values."""
     with httpx.Client(base_url=ctx.base_url, timeout=30.0) as c:
         r = c.request(req.method, req.path, content=req.body, headers=req.headers)
     try:
-        return r.status_code, shape(r.json())
+        data = r.json()
     except ValueError:
-        return r.status_code, None
+        return Probe(r.status_code, None, {}, r.text[:500])
+    facts: dict[str, Any] = {}
+    if isinstance(data, dict):
+        facts = {k: data[k] for k in FACT_KEYS if k in data}
+        if isinstance(data.get("items"), list):
+            facts["items"] = len(data["items"])
+    return Probe(r.status_code, shape(data), facts, r.text[:500])
 
 
 def shape(value: Any, depth: int = 3) -> Any:
