@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ferrybase.core.text import split_top_level
 from ferrybase.errors import BadRequestError
 
 _EXCERPT = re.compile(r"^(?P<name>[^:]+):excerpt\(\s*(?P<max>\d+)\s*(?:,\s*(?P<dots>\w+)\s*)?\)$")
@@ -30,7 +31,7 @@ class _Node:
 def parse_fields(text: str) -> _Node:
     """The tree of a ``fields`` parameter; an unknown modifier is a 400, as in PocketBase."""
     root = _Node()
-    for raw in _split(text):
+    for raw in split_top_level(text):
         path = raw.strip()
         if not path:
             continue
@@ -51,21 +52,6 @@ def parse_fields(text: str) -> _Node:
             if excerpt is not None:
                 node.excerpt = excerpt
     return root
-
-
-def _split(text: str) -> list[str]:
-    """Split on commas outside parentheses (``a:excerpt(10,true),b``)."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
 
 
 def apply_fields(content: Any, text: str) -> Any:

@@ -118,42 +118,24 @@ class Access:
             raise ForbiddenError(SUPERUSERS_ONLY)
         if not text.strip():
             return None
-        spec = self.schema.collection(collection.id)
-        assert spec is not None
-        return compile_filter(
-            text,
-            spec,
-            self.schema,
-            request_info(caller, self.schema),
-            self.dialect,
-            rule=True,
-        )
+        return compile_filter(text, *self._context(collection, caller), rule=True)
 
     def filter(self, collection: Collection, text: str, caller: Caller) -> Condition | None:
         if not text.strip():
             return None
-        spec = self.schema.collection(collection.id)
-        assert spec is not None
-        return compile_filter(
-            text,
-            spec,
-            self.schema,
-            request_info(caller, self.schema),
-            self.dialect,
-            superuser=caller.is_superuser,
-        )
+        context = self._context(collection, caller)
+        return compile_filter(text, *context, superuser=caller.is_superuser)
 
     def sort(self, collection: Collection, text: str, caller: Caller) -> OrderBy:
+        context = self._context(collection, caller)
+        return compile_sort(text, *context, superuser=caller.is_superuser)
+
+    def _context(
+        self, collection: Collection, caller: Caller
+    ) -> tuple[CollectionSpec, Schema, RequestInfo, Dialect]:
         spec = self.schema.collection(collection.id)
         assert spec is not None
-        return compile_sort(
-            text,
-            spec,
-            self.schema,
-            request_info(caller, self.schema),
-            self.dialect,
-            superuser=caller.is_superuser,
-        )
+        return spec, self.schema, request_info(caller, self.schema), self.dialect
 
 
 def where(*conditions: Condition | None) -> tuple[str, tuple[Any, ...]]:

@@ -16,6 +16,7 @@ from ferrybase.core.collections import Collection
 from ferrybase.core.fields import Field, field_id
 from ferrybase.core.ports import Executor
 from ferrybase.core.registry import CollectionRegistry
+from ferrybase.core.text import split_top_level
 from ferrybase.errors import FieldError, StoreError, ValidationError
 from ferrybase.filter import Dialect
 
@@ -210,25 +211,11 @@ def _plain_columns(query: str) -> dict[str, tuple[str | None, str]]:
     if not m:
         return {}
     out: dict[str, tuple[str | None, str]] = {}
-    for item in _top_level_split(m[1]):
+    for item in split_top_level(m[1]):
         ref = _ITEM.match(item.strip())
         if ref:
             out[ref["alias"] or ref["col"]] = (ref["table"], ref["col"])
     return out
-
-
-def _top_level_split(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
 
 
 def _without_literals(sql: str) -> str:
