@@ -272,16 +272,23 @@ LITERALS: dict[str, list[str]] = {
 OPS = ["=", "!=", ">", ">=", "<", "<=", "~", "!~"]
 
 
-def random_filter(rng: random.Random, collection: str, ids: list[str]) -> str:
+def random_filter(
+    rng: random.Random,
+    collection: str,
+    ids: list[str],
+    paths: dict[str, list[tuple[str, str]]] | None = None,
+) -> str:
+    table = (paths or PATHS)[collection]
+
     def comparison() -> str:
-        path, kind = rng.choice(PATHS[collection])
+        path, kind = rng.choice(table)
         literals = LITERALS[kind] + ([f"'{rng.choice(ids)}'"] if kind == "id" else [])
         op = rng.choice(OPS)
         if rng.random() < 0.35:
             op = "?" + op
         right = rng.choice(literals)
         if rng.random() < 0.1:
-            right = rng.choice(PATHS[collection])[0]
+            right = rng.choice(table)[0]
         if rng.random() < 0.15:
             return f"{right} {op} {path}"
         return f"{path} {op} {right}"

@@ -51,8 +51,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_pocketbase(binary: Path) -> Iterator[httpx.Client]:
-    """A superuser-authenticated client for a fresh PocketBase; the server dies on exit."""
+def running_pocketbase(binary: Path, port: int | None = None) -> Iterator[httpx.Client]:
+    """A superuser-authenticated client for a fresh PocketBase; the server dies on exit.
+
+    ``port`` defaults to ``POCKETBASE_PORT`` or a free one."""
     with tempfile.TemporaryDirectory() as data_dir:
         subprocess.run(
             [
@@ -62,7 +64,7 @@ def running_pocketbase(binary: Path) -> Iterator[httpx.Client]:
             check=True,
             capture_output=True,
         )
-        port = free_port()
+        port = port or int(os.environ.get("POCKETBASE_PORT", "0")) or free_port()
         proc = subprocess.Popen(
             [
                 str(binary),

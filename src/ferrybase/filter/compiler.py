@@ -20,11 +20,11 @@ a fan-out path is a ``NOT EXISTS`` subquery, as in PocketBase.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from ferrybase.errors import FilterForbiddenError, FilterResolveError
+from ferrybase.errors import FilterError, FilterForbiddenError, FilterResolveError
 from ferrybase.filter.ast import (
     And,
     Compare,
@@ -109,9 +109,47 @@ def compile_filter(
         params=params or {},
     )
     where = compile_expr(scope, expr)
+    rules = list_rule_conditions(scope)
+    if rules:
+        where = fmt("({})", join(" AND ", [where, *rules]))
     if scope.product:
         where = dialect.exists(list(scope.product.values()), where)
     return Condition(where.text, where.params)
+
+
+def list_rule_conditions(scope: Scope) -> list[Sql]:
+    """PocketBase's list rule joins: for a non-superuser, every collection joined into the
+    product must let the joined row through its list rule (or the join found no row).
+
+    Each rule is compiled as ``id='' || (RULE)`` over the joined alias, as a rule (hidden
+    fields and ``@request.*`` allowed, no further rule joins), its own joins added to the
+    same product under a fresh prefix. The match-all subqueries get no such condition, as
+    in PocketBase. An empty rule adds nothing; a ``None`` rule was refused when joining.
+    """
+    out: list[Sql] = []
+    if scope.allow_hidden:
+        return out
+    for i, (alias, collection) in enumerate(list(scope.rule_joins.items())):
+        text = collection.list_rule
+        if not text:
+            continue
+        clone = replace(
+            scope,
+            collection=collection,
+            alias=alias,
+            allow_hidden=True,
+            params={},
+            prefix=f"_r{i}",
+            rule_joins={},
+        )
+        try:
+            out.append(compile_expr(clone, parse_filter("id='' || (\n" + text + "\n)")))
+        except FilterError as exc:
+            raise type(exc)(
+                f"Failed to apply the list rule of {collection.name!r}: {exc.detail}"
+            ) from None
+        scope.joins_used, scope.subqueries = clone.joins_used, clone.subqueries
+    return out
 
 
 def _check_client_filter(source: str | Expr) -> None:
@@ -182,7 +220,7 @@ def resolve_operand(scope: Scope, node: Operand) -> Resolved:
     if isinstance(node, Function):
         return resolve_function(scope, node, lambda arg: resolve_operand(scope, arg))
     try:
-        return resolve_field(scope, node.path, scope.product)
+        return resolve_field(scope, node.path, scope.product, scope.prefix, track=True)
     except FilterResolveError as exc:
         raise type(exc)(exc.detail, node.pos) from None
 

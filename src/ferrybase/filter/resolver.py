@@ -100,6 +100,11 @@ class Scope:
     product: Joins = field(default_factory=dict)
     joins_used: int = 0
     subqueries: int = 0
+    prefix: str = "_j"
+    """Prefix of the aliases the main product's joins get."""
+    rule_joins: dict[str, CollectionSpec] = field(default_factory=dict)
+    """Collections joined into the product for a non-superuser, by alias: PocketBase ANDs
+    each one's list rule, applied to the joined row, into the query."""
 
     @property
     def postgres(self) -> bool:
@@ -152,17 +157,24 @@ def split_modifier(prop: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def resolve_field(scope: Scope, path: str, sink: Joins, prefix: str = "_j") -> Operand:
-    """Resolve identifier ``path``, adding the joins it needs to ``sink``."""
+def resolve_field(
+    scope: Scope, path: str, sink: Joins, prefix: str = "_j", *, track: bool = False
+) -> Operand:
+    """Resolve identifier ``path``, adding the joins it needs to ``sink``.
+
+    ``track`` registers the collections joined for a non-superuser in ``scope.rule_joins``
+    (the main product and sort joins, not the match-all subqueries, as in PocketBase).
+    """
     if not any(p.match(path) for p in _ALLOWED):
         raise FilterResolveError(f"Failed to resolve field {path!r}")
-    walker = _Walker(scope, path, sink, prefix)
+    walker = _Walker(scope, path, sink, prefix, track)
     return walker.run()
 
 
 class _Walker:
-    def __init__(self, scope: Scope, path: str, sink: Joins, prefix: str) -> None:
+    def __init__(self, scope: Scope, path: str, sink: Joins, prefix: str, track: bool) -> None:
         self.scope = scope
+        self.track = track
         self.path = path
         self.sink = sink
         self.prefix = prefix
@@ -200,6 +212,12 @@ class _Walker:
     def join(self, alias: str, sql: Sql) -> None:
         self.scope.add_join(self.sink, alias, sql)
 
+    def join_table(self, collection: CollectionSpec, alias: str, on: Sql) -> None:
+        """LEFT JOIN a collection's table; for a non-superuser its list rule will apply."""
+        self.join(alias, self.scope.dialect.table_join(collection.name, alias, on))
+        if self.track and not self.scope.allow_hidden:
+            self.scope.rule_joins[alias] = collection
+
     def check_access(self, collection: CollectionSpec) -> None:
         # PocketBase refuses joins into superuser-only collections for non-superusers
         if not self.scope.allow_hidden and collection.list_rule is None:
@@ -223,7 +241,7 @@ class _Walker:
         self.check_access(collection)
         label = f"ca_{alias_name}" if alias_name else f"c_{collection.name}"
         alias = _alias(self.prefix, label)
-        self.join(alias, self.scope.dialect.table_join(collection.name, alias, Sql("TRUE")))
+        self.join_table(collection, alias, Sql("TRUE"))
         self.fans_out = True
         return self.finish(self.walk(props[2:], collection, alias, alias))
 
@@ -238,7 +256,7 @@ class _Walker:
         alias = _alias(self.prefix, f"a_{collection.name}")
         d = self.scope.dialect
         on = fmt("{} = {}", d.column(alias, "id"), bound(auth.id, d.is_postgres).sql)
-        self.join(alias, d.table_join(collection.name, alias, on))
+        self.join_table(collection, alias, on)
         return self.finish(self.walk(self.props[2:], collection, alias, alias))
 
     def body_field(self) -> Operand:
@@ -305,7 +323,7 @@ class _Walker:
         d = self.scope.dialect
         alias = _alias(self.prefix, f"d_{target.name}_{f.name}")
         on = d.in_json_list(d.column(alias, "id"), json.dumps(ids, separators=(",", ":")))
-        self.join(alias, d.table_join(target.name, alias, on))
+        self.join_table(target, alias, on)
         self.fans_out = f.multiple
         return self.finish(self.walk(self.props[3:], target, alias, alias))
 
@@ -382,7 +400,7 @@ class _Walker:
                 self.fans_out = True
             else:
                 on = fmt("{} = {}", d.column(new, "id"), d.column(alias, f.name))
-            self.join(new, d.table_join(target.name, new, on))
+            self.join_table(target, new, on)
             collection, alias, name = target, new, new
         raise FilterResolveError(f"Failed to resolve field {self.path!r}")
 
@@ -420,7 +438,7 @@ class _Walker:
         else:
             on = fmt("{} = {}", d.column(new, fk.name), d.column(alias, "id"))
             self.fans_out = self.fans_out or not fk.unique
-        self.join(new, d.table_join(back.name, new, on))
+        self.join_table(back, new, on)
         return back, new, new
 
     def final(self, collection: CollectionSpec, prop: str, alias: str) -> Operand:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferrybase.errors import FilterError, FilterForbiddenError, FilterLimitError, FilterResolveError
+from ferrybase.filter.compiler import Condition, list_rule_conditions
 from ferrybase.filter.dialect import SQLITE, Dialect
 from ferrybase.filter.request import RequestInfo
 from ferrybase.filter.resolver import Joins, Scope, resolve_field
@@ -34,10 +35,17 @@ MAX_SORT_FIELD_LENGTH = 255
 
 @dataclass(frozen=True, slots=True)
 class OrderBy:
-    """The ORDER BY list (without the keywords; empty for no sort) and its parameters."""
+    """The ORDER BY list (without the keywords; empty for no sort) and its parameters.
+
+    ``where`` is a condition the query must also AND in its WHERE, or ``None``: for a
+    non-superuser, sorting through a relation joins the related collections and PocketBase
+    then applies their list rules to the joined rows (``sort=author.name`` drops the posts
+    whose author the caller may not list).
+    """
 
     sql: str
     params: tuple[Any, ...]
+    where: Condition | None = None
 
 
 def compile_sort(
@@ -70,7 +78,12 @@ def compile_sort(
     )
     terms = [_term(scope, item) for item in items]
     clause = join(", ", terms)
-    return OrderBy(clause.text, clause.params)
+    where = None
+    rules = list_rule_conditions(scope)
+    if rules:
+        cond = dialect.exists(list(scope.product.values()), join(" AND ", rules))
+        where = Condition(cond.text, cond.params)
+    return OrderBy(clause.text, clause.params, where)
 
 
 def _term(scope: Scope, item: str) -> Sql:
@@ -86,12 +99,13 @@ def _term(scope: Scope, item: str) -> Sql:
         return Sql(f"{d.quote(scope.alias)}.{d.quote(d.rowid_column)} {direction}")
     sink: Joins = {}
     try:
-        op = resolve_field(scope, name, sink)
+        op = resolve_field(scope, name, sink, track=True)
     except FilterError as exc:
         raise FilterResolveError(f"Invalid sort field {name!r}: {exc.detail}") from None
     if op.pb_params or op.val.is_null or op.ident:
         raise FilterResolveError(f"Invalid sort field {name!r}")
     keys = _keys(op.val, d.is_postgres)
+    scope.product.update(sink)  # the joins the list rules of the joined collections look at
     if sink:
         keys = [_scalar(d, list(sink.values()), key) for key in keys]
     nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if d.is_postgres else ""
