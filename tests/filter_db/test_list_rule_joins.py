@@ -165,3 +165,21 @@ def test_superuser_only_collections_cannot_be_joined() -> None:
         compile_filter("secrets_via_post.id != ''", posts, RULED)
     with pytest.raises(FilterResolveError):
         compile_sort("secrets_via_post.id", posts, RULED)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("many.name ?= 'B'", set()), ("many.name ?= 'A'", {"p1"}), ("", {"p1"})],
+)
+def test_the_list_rule_and_the_filter_share_joined_rows(
+    lite: sqlite3.Connection, text: str, expected: set[str]
+) -> None:
+    # PocketBase 0.40.6, rule "tags.name ?= @request.headers.x_t", X-T: A, a post tagged
+    # [A, B]: the filter "tags.name ?= 'B'" lists nothing (one tag must be both A and B)
+    posts = RULED.collection("posts")
+    assert posts is not None
+    request = RequestInfo(headers={"x_t": "A"})
+    rule = "many.name ?= @request.headers.x_t"
+    cond = compile_filter(text, posts, RULED, request, list_rule=rule)
+    sql, params = select("posts", [cond])
+    assert {row[0] for row in lite.execute(sql, params)} == expected

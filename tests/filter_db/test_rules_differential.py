@@ -220,16 +220,21 @@ def request_of(case: Case) -> RequestInfo:
     )
 
 
-def compiled(case: Case, dialect: Dialect) -> tuple[str, tuple[Any, ...]]:
-    """The WHERE of the list query, as core/rules.py and record_service.list build it."""
+def compiled(case: Case, dialect: Dialect, shared: bool) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE of the list query: as core/rules.py and record_service.list build it today
+    (the rule and the filter compiled apart), or with ``shared`` as one condition over the
+    same joins (``compile_filter(list_rule=...)``, PocketBase's single resolver)."""
     spec = R_SCHEMA.collection(case.collection)
     assert spec is not None
     request = request_of(case)
-    parts: list[Condition] = [
-        compile_filter(RULES[case.collection], spec, R_SCHEMA, request, dialect, rule=True)
-    ]
-    if case.filter.strip():
-        parts.append(compile_filter(case.filter, spec, R_SCHEMA, request, dialect))
+    rule = RULES[case.collection]
+    parts: list[Condition] = []
+    if shared:
+        parts.append(compile_filter(case.filter, spec, R_SCHEMA, request, dialect, list_rule=rule))
+    else:
+        parts.append(compile_filter(rule, spec, R_SCHEMA, request, dialect, rule=True))
+        if case.filter.strip():
+            parts.append(compile_filter(case.filter, spec, R_SCHEMA, request, dialect))
     order = compile_sort(case.sort, spec, R_SCHEMA, request, dialect)
     if order.where is not None:
         parts.append(order.where)
@@ -317,14 +322,31 @@ async def test_rules_and_filters_select_the_same_ids_as_pocketbase(
 
     db = sqlite_db(world.data)
     failures: list[str] = []
+    for shared in (False, True):
+        failures += await compare(cases, expected_all, db, pg, shared)
+    assert failures == [], (
+        f"{len(failures)} disagreements; replay with FILTER_SEED={seed}:\n"
+        + "\n".join(failures[:15])
+    )
+
+
+async def compare(
+    cases: list[Case],
+    expected_all: list[set[str] | None],
+    db: sqlite3.Connection,
+    pg: asyncpg.Connection,
+    shared: bool,
+) -> list[str]:
+    mode = "shared" if shared else "separate"
+    failures: list[str] = []
     agreed = rejected = nonempty = 0
     for case, expected in zip(cases, expected_all, strict=True):
         try:
-            lite_sql, lite_params = compiled(case, SQLITE)
-            pg_sql, pg_params = compiled(case, POSTGRES)
+            lite_sql, lite_params = compiled(case, SQLITE, shared)
+            pg_sql, pg_params = compiled(case, POSTGRES, shared)
         except FilterError as exc:
             if expected is not None:
-                failures.append(f"{case} raised {exc!r}, PocketBase accepted it")
+                failures.append(f"{mode} {case} raised {exc!r}, PocketBase accepted it")
             else:
                 agreed += 1
                 rejected += 1
@@ -332,17 +354,16 @@ async def test_rules_and_filters_select_the_same_ids_as_pocketbase(
         lite = {row[0] for row in db.execute(lite_sql, lite_params)}
         post = {row[0] for row in await pg.fetch(dollar_params(pg_sql), *pg_params)}
         if expected is None:
-            failures.append(f"{case}: PocketBase rejected it, we accepted it")
+            failures.append(f"{mode} {case}: PocketBase rejected it, we accepted it")
         elif not lite == post == expected:
             failures.append(
-                f"{case}\n  pocketbase={sorted(expected)}\n"
+                f"{mode} {case}\n  pocketbase={sorted(expected)}\n"
                 f"  sqlite={sorted(lite)}\n  postgres={sorted(post)}"
             )
         else:
             agreed += 1
             nonempty += bool(expected)
-    print(f"{agreed}/{len(cases)} cases agree ({rejected} rejected by both, {nonempty} with rows)")
-    assert failures == [], (
-        f"{len(failures)} disagreements; replay with FILTER_SEED={seed}:\n"
-        + "\n".join(failures[:15])
+    print(
+        f"{mode}: {agreed}/{len(cases)} agree ({rejected} rejected by both, {nonempty} with rows)"
     )
+    return failures

@@ -79,6 +79,7 @@ def compile_filter(
     alias: str | None = None,
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    list_rule: str | None = None,
 ) -> Condition:
     """Compile a filter or rule for ``collection`` into a :class:`Condition`.
 
@@ -90,6 +91,13 @@ def compile_filter(
     ``alias`` is how the SQL refers to the collection's table (default: its name);
     ``params`` fills ``{:name}`` placeholders; ``now`` fixes the datetime macros.
 
+    ``list_rule`` (a client filter's only) is the collection's list rule, compiled as a rule
+    and ANDed in front of the filter over the *same* joins, as PocketBase resolves a list
+    query's rule and filter with one resolver: with the rule ``tags.name ?= 'a'``, the filter
+    ``tags.name ?= 'b'`` asks for one tag named both ``a`` and ``b``. ``source`` may then be
+    blank (the rule alone). A blank ``list_rule`` adds nothing; ``None`` is the caller's
+    business (PocketBase's 403 for non-superusers).
+
     >>> from ferrybase.filter.schema import FieldSpec, Schema
     >>> posts = CollectionSpec("p1", "posts", "base", (FieldSpec("views", "number"),))
     >>> compile_filter("views > 10", posts, Schema((posts,)))
@@ -97,18 +105,30 @@ def compile_filter(
     """
     if not rule and not superuser:
         _check_client_filter(source)
-    expr = parse_filter(source) if isinstance(source, str) else source
+    with_rule = bool(list_rule and list_rule.strip())
+    expr: Expr | None
+    if with_rule and isinstance(source, str) and not source.strip():
+        expr = None
+    else:
+        expr = parse_filter(source) if isinstance(source, str) else source
     scope = Scope(
         dialect=dialect,
         schema=schema,
         collection=collection,
         alias=alias or collection.name,
         request=request or RequestInfo(),
-        allow_hidden=rule or superuser,
+        allow_hidden=True if with_rule else rule or superuser,
         now=now,
         params=params or {},
     )
-    where = compile_expr(scope, expr)
+    parts: list[Sql] = []
+    if with_rule:
+        assert list_rule is not None
+        parts.append(compile_expr(scope, parse_filter(list_rule)))
+        scope.allow_hidden = rule or superuser
+    if expr is not None:
+        parts.append(compile_expr(scope, expr))
+    where = parts[0] if len(parts) == 1 else fmt("({})", join(" AND ", parts))
     rules = list_rule_conditions(scope)
     if rules:
         where = fmt("({})", join(" AND ", [where, *rules]))
