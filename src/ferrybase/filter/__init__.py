@@ -6,10 +6,12 @@ It imports only the standard library and ``ferrybase.errors``; no HTTP, no datab
 * :func:`parse_filter` turns text into an AST (:mod:`ferrybase.filter.ast`), cached;
 * :func:`compile_filter` turns text or AST into a :class:`Condition` (SQL + parameters)
   over a collection's table, given a :class:`SchemaSource` and a :class:`RequestInfo`;
+  results are cached (bounded LRU) per text, collection and schema object, dialect and
+  flags, reused only for a request showing the same values the compilation read;
 * :func:`compile_sort` turns a ``sort`` parameter into an :class:`OrderBy`.
 """
 
-from ferrybase.filter.compiler import Condition, compile_filter
+from ferrybase.filter.compiler import Condition, compile_cache_clear, compile_filter
 from ferrybase.filter.dialect import POSTGRES, SQLITE, Dialect
 from ferrybase.filter.parser import (
     MAX_DEPTH,
@@ -40,6 +42,7 @@ __all__ = [
     "RequestInfo",
     "Schema",
     "SchemaSource",
+    "compile_cache_clear",
     "compile_filter",
     "compile_sort",
     "normalize_headers",

@@ -19,9 +19,12 @@ a fan-out path is a ``NOT EXISTS`` subquery, as in PocketBase.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from threading import Lock
 from typing import Any
 
 from ferrybase.errors import FilterError, FilterForbiddenError, FilterResolveError
@@ -42,7 +45,7 @@ from ferrybase.filter.functions import resolve_function
 from ferrybase.filter.macros import macro_value
 from ferrybase.filter.parser import parse_filter
 from ferrybase.filter.request import RequestInfo
-from ferrybase.filter.resolver import Fallback, Scope, resolve_field
+from ferrybase.filter.resolver import Fallback, Scope, request_value, resolve_field
 from ferrybase.filter.resolver import Operand as Resolved
 from ferrybase.filter.schema import CollectionSpec, SchemaSource
 from ferrybase.filter.sql import FALSE, TRUE, Sql, fmt, join
@@ -105,22 +108,52 @@ def compile_filter(
     """
     if not rule and not superuser:
         _check_client_filter(source)
+    request = request or RequestInfo()
+    key: tuple[Any, ...] | None = None
+    if isinstance(source, str) and not params:
+        key = (source, list_rule, id(collection), id(schema), dialect.name)
+        key += (superuser, rule, alias, now)
+        hit = _cache_get(key, collection, schema, request)
+        if hit is not None:
+            return hit
+    scope = _scope(collection, schema, request, dialect, alias, params, now)
+    cond = _compile(scope, source, superuser=superuser, rule=rule, list_rule=list_rule)
+    if key is not None and not scope.volatile:
+        _cache_put(key, collection, schema, scope.reads, cond)
+    return cond
+
+
+def _scope(
+    collection: CollectionSpec,
+    schema: SchemaSource,
+    request: RequestInfo,
+    dialect: Dialect,
+    alias: str | None,
+    params: Mapping[str, Any] | None,
+    now: datetime | None,
+) -> Scope:
+    return Scope(
+        dialect=dialect,
+        schema=schema,
+        collection=collection,
+        alias=alias or collection.name,
+        request=request,
+        allow_hidden=False,
+        now=now,
+        params=params or {},
+    )
+
+
+def _compile(
+    scope: Scope, source: str | Expr, *, superuser: bool, rule: bool, list_rule: str | None
+) -> Condition:
     with_rule = bool(list_rule and list_rule.strip())
     expr: Expr | None
     if with_rule and isinstance(source, str) and not source.strip():
         expr = None
     else:
         expr = parse_filter(source) if isinstance(source, str) else source
-    scope = Scope(
-        dialect=dialect,
-        schema=schema,
-        collection=collection,
-        alias=alias or collection.name,
-        request=request or RequestInfo(),
-        allow_hidden=True if with_rule else rule or superuser,
-        now=now,
-        params=params or {},
-    )
+    scope.allow_hidden = True if with_rule else rule or superuser
     parts: list[Sql] = []
     if with_rule:
         assert list_rule is not None
@@ -133,8 +166,70 @@ def compile_filter(
     if rules:
         where = fmt("({})", join(" AND ", [where, *rules]))
     if scope.product:
-        where = dialect.exists(list(scope.product.values()), where)
+        where = scope.dialect.exists(list(scope.product.values()), where)
     return Condition(where.text, where.params)
+
+
+# -- the compile cache ----------------------------------------------------------------------
+
+CACHE_SIZE = 2048
+"""Most (text, collection, schema, dialect, flags) keys the compile cache keeps."""
+CACHE_VARIANTS = 16
+"""Most results kept per key, one per distinct set of request values seen."""
+
+_Reads = list[tuple[tuple[str, ...], Any]]
+_Entry = tuple[CollectionSpec, SchemaSource, list[tuple[_Reads, Condition]]]
+_cache: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+_cache_lock = Lock()
+
+
+def compile_cache_clear() -> None:
+    """Forget every cached compilation (for tests and benchmarks)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cache_get(
+    key: tuple[Any, ...], collection: CollectionSpec, schema: SchemaSource, request: RequestInfo
+) -> Condition | None:
+    """A cached result whose compilation saw exactly the values ``request`` shows.
+
+    Compiling is deterministic given the text, the collection and schema objects (held by
+    the entry, so their ids stay theirs), the dialect, the flags and the request values it
+    read; the same reads give the same SQL and the same parameters."""
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is None or entry[0] is not collection or entry[1] is not schema:
+            return None
+        _cache.move_to_end(key)
+        variants = list(entry[2])
+    for reads, cond in variants:
+        if all(request_value(request, k) == v for k, v in reads):
+            return cond
+    return None
+
+
+def _cache_put(
+    key: tuple[Any, ...],
+    collection: CollectionSpec,
+    schema: SchemaSource,
+    reads: _Reads,
+    cond: Condition,
+) -> None:
+    seen: dict[tuple[str, ...], Any] = {}
+    for k, v in reads:  # copied: the request's own dicts and lists may change later
+        seen.setdefault(k, copy.deepcopy(v) if isinstance(v, dict | list) else v)
+    frozen_reads = list(seen.items())
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is None or entry[0] is not collection or entry[1] is not schema:
+            entry = (collection, schema, [])
+            _cache[key] = entry
+        entry[2].insert(0, (frozen_reads, cond))
+        del entry[2][CACHE_VARIANTS:]
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def list_rule_conditions(scope: Scope) -> list[Sql]:
@@ -169,6 +264,7 @@ def list_rule_conditions(scope: Scope) -> list[Sql]:
                 f"Failed to apply the list rule of {collection.name!r}: {exc.detail}"
             ) from None
         scope.joins_used, scope.subqueries = clone.joins_used, clone.subqueries
+        scope.volatile = scope.volatile or clone.volatile
     return out
 
 
@@ -223,6 +319,7 @@ def resolve_operand(scope: Scope, node: Operand) -> Resolved:
             return Resolved(int_const(flag), ident=str(flag))
         return scope.value(node.value)
     if isinstance(node, Macro):
+        scope.volatile = scope.volatile or scope.now is None
         return scope.value(macro_value(node.name, scope.now))
     if isinstance(node, Placeholder):
         if node.name not in scope.params:

@@ -102,6 +102,11 @@ class Scope:
     subqueries: int = 0
     prefix: str = "_j"
     """Prefix of the aliases the main product's joins get."""
+    reads: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
+    """Every request value the compilation looked at, with what it saw (the compile cache
+    reuses a result only for a request that shows the same values)."""
+    volatile: bool = False
+    """The result depends on the clock (a datetime macro without a fixed ``now``)."""
     rule_joins: dict[str, CollectionSpec] = field(default_factory=dict)
     """Collections joined into the product for a non-superuser, by alias: PocketBase ANDs
     each one's list rule, applied to the joined row, into the query."""
@@ -129,6 +134,12 @@ class Scope:
             return self.collection
         return self.schema.collection(name_or_id)
 
+    def read(self, key: tuple[str, ...]) -> Any:
+        """Look a request value up (see :func:`request_value`) and remember it."""
+        value = request_value(self.request, key)
+        self.reads.append((key, value))
+        return value
+
     def value(self, value: Any) -> Operand:
         """A bound value as PocketBase binds it."""
         if value is None:
@@ -139,6 +150,17 @@ class Scope:
             pb_params=(value,),
             like_val=lambda wrap: bound(wrap(value), pg),
         )
+
+
+def request_value(request: RequestInfo, key: tuple[str, ...]) -> Any:
+    """``("auth",)``: the auth id and collection; ``("body", name)``: a body value;
+    ``("static", *path)``: :meth:`RequestInfo.static`."""
+    if key[0] == "auth":
+        auth = request.auth
+        return None if auth is None else (auth.id, auth.collection)
+    if key[0] == "body":
+        return request.body.get(key[1], MISSING)
+    return request.static(*key[1:])
 
 
 def _alias(parent: str, part: str) -> str:
@@ -246,6 +268,7 @@ class _Walker:
         return self.finish(self.walk(props[2:], collection, alias, alias))
 
     def auth_field(self) -> Operand:
+        self.scope.read(("auth",))
         auth = self.scope.request.auth
         if auth is None:
             return self.null()
@@ -271,11 +294,11 @@ class _Walker:
             if modifier == "each":
                 return self.body_each(body_field)
             if modifier == "length":
-                items = _to_list(self.scope.request.body.get(name))
+                items = _to_list(_present(self.scope.read(("body", name))))
                 self.require_multi(body_field)
                 return Operand(int_const(len(items)), ident=str(len(items)))
             if modifier == "lower":
-                raw = _go_string(self.scope.request.body.get(name))
+                raw = _go_string(_present(self.scope.read(("body", name))))
                 pg = self.scope.postgres
                 return Operand(
                     lower(bound(raw, pg), pg),
@@ -292,7 +315,7 @@ class _Walker:
 
     def body_each(self, f: FieldSpec) -> Operand:
         self.require_multi(f)
-        items = _to_list(self.scope.request.body.get(f.name))
+        items = _to_list(_present(self.scope.read(("body", f.name))))
         raw = json.dumps(items, separators=(",", ":"), default=str)
         alias = _alias(self.prefix, f"de_{f.name}")
         self.join(alias, self.scope.dialect.each_param_join(alias, raw))
@@ -316,7 +339,7 @@ class _Walker:
         target = self.scope.load(f.target or "")
         if target is None:
             raise FilterResolveError(f"Unknown collection of body relation field {f.name!r}")
-        ids = _unique_strings(self.scope.request.body.get(f.name))
+        ids = _unique_strings(_present(self.scope.read(("body", f.name))))
         if not ids:
             return self.null()
         self.check_access(target)
@@ -331,7 +354,7 @@ class _Walker:
         path = list(path)
         last, modifier = split_modifier(path[-1])
         path[-1] = last
-        value = self.scope.request.static(*path)
+        value = self.scope.read(("static", *path))
         if modifier == "isset":
             flag = value is not MISSING
             return Operand(
@@ -472,6 +495,10 @@ class _Walker:
         if modifier == "lower":
             val = lower(val, self.scope.postgres)
         return Operand(val, fallback=fallback, after=after)
+
+
+def _present(value: Any) -> Any:
+    return None if value is MISSING else value
 
 
 def _to_list(value: Any) -> list[Any]:
