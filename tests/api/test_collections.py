@@ -112,7 +112,7 @@ async def test_create_validation(client: httpx.AsyncClient, su: dict[str, str]) 
             },
             "1": {
                 "code": "validation_invalid_index_expression",
-                "message": "Failed to create index idx_x - no such column: nosuch.",
+                "message": "Failed to create index idx_x - SQL logic error: no such column: nosuch (1).",
             },
         }
     }
@@ -123,7 +123,6 @@ async def test_create_validation(client: httpx.AsyncClient, su: dict[str, str]) 
     [
         b"{",
         b"[]",
-        b'{"name":"x","type":"nope"}',
         b'{"name":"x","fields":[{"name":"a","type":"zzz"}]}',
         b'{"name":"x","listRule":5}',
         b'{"name":5}',
@@ -138,6 +137,18 @@ async def test_malformed_definitions_cannot_load(
     assert response.status_code == 400
     assert response.json()["data"] == {}
     assert response.json()["message"].startswith("Failed to load the")
+
+
+async def test_unknown_type_is_a_validation_error(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    response = await create(client, su, name="x", type="nope")
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": {"type": {"code": "validation_in_invalid", "message": "Must be a valid value."}},
+        "message": "Failed to create collection.",
+        "status": 400,
+    }
 
 
 async def test_superusers_only(client: httpx.AsyncClient, su: dict[str, str]) -> None:
@@ -409,3 +420,22 @@ async def test_import_is_all_or_nothing(client: httpx.AsyncClient, su: dict[str,
     }
     bad = await client.put("/api/collections/import", json={"collections": 5}, headers=su)
     assert bad.json()["message"] == "An error occurred while loading the submitted data."
+
+
+async def test_list_filter_and_sort(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    await create(client, su, **POSTS)
+    await create(client, su, name="books")
+    body = (
+        await client.get(
+            "/api/collections", params={"filter": "system = false", "sort": "-name"}, headers=su
+        )
+    ).json()
+    assert [c["name"] for c in body["items"]] == ["users", "posts", "books"]
+    assert body["totalItems"] == 3
+    like = (
+        await client.get("/api/collections", params={"filter": "name ~ 'oo'"}, headers=su)
+    ).json()
+    assert [c["name"] for c in like["items"]] == ["books"]
+    for params in ({"filter": "nope = 1"}, {"sort": "nope"}):
+        bad = await client.get("/api/collections", params=params, headers=su)
+        assert bad.status_code == 400

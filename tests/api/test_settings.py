@@ -89,3 +89,27 @@ async def test_wrong_types_cannot_load(
 async def test_superusers_only(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/settings")).status_code == 401
     assert (await client.patch("/api/settings", json={})).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "code"),
+    [
+        ({"meta": {"appURL": "not a url"}}, ("meta", "appURL"), "validation_is_url"),
+        (
+            {"batch": {"enabled": True, "maxRequests": 0}},
+            ("batch", "maxRequests"),
+            "validation_required",
+        ),
+        ({"smtp": {"enabled": True, "host": ""}}, ("smtp", "host"), "validation_required"),
+    ],
+)
+async def test_enabled_sections_are_validated(
+    client: httpx.AsyncClient,
+    su: dict[str, str],
+    body: dict[str, object],
+    path: tuple[str, str],
+    code: str,
+) -> None:
+    response = await client.patch("/api/settings", json=body, headers=su)
+    assert response.status_code == 400
+    assert response.json()["data"][path[0]][path[1]]["code"] == code

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import core_of, superuser_of
-from ferrybase.api.listing import page_of, paginate
+from ferrybase.api.listing import envelope, page_of
 from ferrybase.api.responses import json_response, no_content
 from ferrybase.errors import BadRequestError, InvalidBodyError
 
@@ -20,8 +20,15 @@ async def list_collections(request: Request) -> Response:
     await superuser_of(request)
     core = await core_of(request)
     page = page_of(request)
-    items = [c.to_api() for c in core.collections.all()]
-    return json_response(paginate(items, page), request=request)
+    collections, total = await core.catalog.page(
+        filter=request.query_params.get("filter", ""),
+        sort=request.query_params.get("sort", ""),
+        limit=page.per_page,
+        offset=page.offset,
+        count=not page.skip_total,
+    )
+    items = [c.to_api() for c in collections]
+    return json_response(envelope(items, page, total), request=request)
 
 
 async def view_collection(request: Request) -> Response:

@@ -57,9 +57,3 @@ def envelope(items: list[Any], page: Page, total: int | None) -> dict[str, Any]:
         "totalItems": total_items,
         "totalPages": total_pages,
     }
-
-
-def paginate(items: list[Any], page: Page) -> dict[str, Any]:
-    """Page an in-memory list."""
-    window = items[page.offset : page.offset + page.per_page]
-    return envelope(window, page, None if page.skip_total else len(items))

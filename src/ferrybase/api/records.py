@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -12,6 +14,15 @@ from ferrybase.api.responses import json_response, no_content
 from ferrybase.core.app import Core
 from ferrybase.core.records import Record
 from ferrybase.core.rules import Caller
+from ferrybase.errors import BadRequestError, InvalidBodyError
+
+
+async def _record_body(request: Request) -> dict[str, Any]:
+    """PocketBase's record forms answer an unloadable body with the generic 400."""
+    try:
+        return await read_body(request)
+    except InvalidBodyError as exc:
+        raise BadRequestError() from exc
 
 
 async def list_records(request: Request) -> Response:
@@ -44,7 +55,7 @@ async def view_record(request: Request) -> Response:
 async def create_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    record = await core.records.create(collection, await read_body(request), caller)
+    record = await core.records.create(collection, await _record_body(request), caller)
     await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 
@@ -52,7 +63,7 @@ async def create_record(request: Request) -> Response:
 async def update_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    body = await read_body(request)
+    body = await _record_body(request)
     record = await core.records.update(collection, request.path_params["id"], body, caller)
     await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)

@@ -22,13 +22,16 @@ from ferrybase.core.collections import (
     auth_indexes,
     auth_system_fields,
     id_field,
+    random_secret,
 )
 from ferrybase.core.dates import now_text
 from ferrybase.core.field_checks import check_fields
 from ferrybase.core.fields import FIELD_OPTIONS, Field
 from ferrybase.core.ports import Executor, Json, Store
-from ferrybase.core.records import DELETE, Record, append_change
+from ferrybase.core.records import Record
 from ferrybase.core.registry import CollectionRegistry
+from ferrybase.core.relations import delete_with_references
+from ferrybase.core.rules import schema_of
 from ferrybase.core.schema import (
     column_type,
     convert_expression,
@@ -38,8 +41,8 @@ from ferrybase.core.schema import (
     index_parts,
     index_statements,
     insert_collection,
-    rename_index_table,
     update_collection_row,
+    with_index_table,
 )
 from ferrybase.core.views import check_query, create_view, view_sources
 from ferrybase.errors import (
@@ -47,14 +50,38 @@ from ferrybase.errors import (
     ConflictError,
     FieldError,
     FieldErrors,
+    FilterError,
     InvalidBodyError,
     NotFoundError,
     ValidationError,
 )
+from ferrybase.filter import (
+    CollectionSpec,
+    FieldSpec,
+    RequestInfo,
+    Schema,
+    compile_filter,
+    compile_sort,
+)
 from ferrybase.filter.dialect import Dialect
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# What a filter or sort on the collections list can name (the columns of ``_collections``).
+_CATALOG_SPEC = CollectionSpec(
+    "_collections",
+    "_collections",
+    BASE,
+    (
+        FieldSpec("name", "text"),
+        FieldSpec("type", "text"),
+        FieldSpec("system", "bool"),
+        FieldSpec("created", "autodate"),
+        FieldSpec("updated", "autodate"),
+    ),
+    list_rule="",
+)
 LOAD_FAILED = "Failed to load the submitted data due to invalid formatting."
+TYPE_LOAD_FAILED = "Failed to load the collection type data due to invalid formatting."
 CREATE_FAILED = "Failed to create collection."
 UPDATE_FAILED = "Failed to update collection."
 IMPORT_FAILED = "Failed to import collections."
@@ -74,13 +101,44 @@ class Catalog:
             raise NotFoundError()
         return collection
 
+    async def page(
+        self, *, filter: str, sort: str, limit: int, offset: int, count: bool
+    ) -> tuple[list[Collection], int | None]:
+        """A page of collections (superusers only), filtered and sorted like records are."""
+        await self.registry.refresh(self.store)
+        dialect = self.store.dialect
+        schema = Schema((_CATALOG_SPEC,))
+        condition = (
+            compile_filter(filter, _CATALOG_SPEC, schema, None, dialect, superuser=True)
+            if filter.strip()
+            else None
+        )
+        order = compile_sort(sort, _CATALOG_SPEC, schema, None, dialect, superuser=True)
+        where_sql = condition.sql if condition else "1=1"
+        params = condition.params if condition else ()
+        natural = '"_rowid"' if dialect.is_postgres else "rowid"
+        rows = await self.store.fetch_all(
+            f'SELECT "id" FROM "_collections" WHERE {where_sql} '
+            f"ORDER BY {order.sql or natural} LIMIT ? OFFSET ?",
+            (*params, *order.params, limit, offset),
+        )
+        total = None
+        if count:
+            total = int(
+                await self.store.fetch_value(
+                    f'SELECT COUNT(*) FROM "_collections" WHERE {where_sql}', params
+                )
+            )
+        found = [self.registry.get(row["id"]) for row in rows]
+        return [c for c in found if c is not None], total
+
     def scaffolds(self) -> dict[str, Any]:
         """The default JSON of a new collection of each type, as PocketBase serves it."""
         out = {}
         for type_ in (BASE, AUTH, VIEW):
             draft = Collection(name="", type=type_, fields=_system_fields(type_))
             if type_ == AUTH:
-                draft.indexes = auth_indexes("", "")
+                draft.indexes = auth_indexes(random_secret(10).lower(), "")
             data = draft.to_api()
             data["id"] = ""
             data["created"] = data["updated"] = ""
@@ -159,16 +217,23 @@ class Catalog:
         q = self.store.dialect.quote
         async with self.store.transaction() as tx:
             rows = await tx.fetch_all(f"SELECT * FROM {q(collection.table)}")
-            await tx.execute(f"DELETE FROM {q(collection.table)}")
             for row in rows:
-                await append_change(tx, Record(collection, row), DELETE)
+                try:
+                    await delete_with_references(
+                        tx, self.registry, Record(collection, row), self.store.dialect
+                    )
+                except BadRequestError as exc:
+                    raise BadRequestError(
+                        "Failed to truncate collection (most likely due to required cascade "
+                        "delete record references)."
+                    ) from exc
 
     # -- internals --------------------------------------------------------------------------
 
     def _new(
         self, data: dict[str, Any], message: str, incoming: list[dict[str, Any]] | None = None
     ) -> Collection:
-        collection = _parse(data)
+        collection = _parse(data, message)
         collection.fields = _with_system_fields(collection)
         if collection.is_auth and not collection.indexes:
             collection.indexes = auth_indexes(collection.id, collection.name)
@@ -183,15 +248,16 @@ class Catalog:
         message: str,
         incoming: list[dict[str, Any]] | None = None,
     ) -> Collection:
+        if data.get("type") not in (None, previous.type):
+            changed_type = FieldError(
+                "validation_collection_type_change", "Collection type cannot be changed."
+            )
+            raise ValidationError({"type": changed_type}, message)
         merged = previous.to_api()
         merged.update(copy.deepcopy(data))
         merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
-        collection = _parse(merged, keep_secrets=previous)
+        collection = _parse(merged, message, keep_secrets=previous)
         collection.fields = _with_system_fields(collection)
-        if collection.name != previous.name and "indexes" not in data:
-            collection.indexes = [
-                rename_index_table(ix, previous.name, collection.name) for ix in collection.indexes
-            ]
         self._validate(collection, previous=previous, message=message, incoming=incoming)
         collection.created, collection.updated = previous.created, now_text()
         return collection
@@ -240,23 +306,10 @@ class Catalog:
         message: str,
         incoming: list[dict[str, Any]] | None = None,
     ) -> None:
-        errors: dict[str, FieldError] = {}
-        if not collection.name:
-            errors["name"] = FieldError("validation_required", "Cannot be blank.")
-        elif not _NAME.match(collection.name) or len(collection.name) > 255:
-            errors["name"] = FieldError("validation_match_invalid", "Must be in a valid format.")
-        else:
-            clash = self.registry.get(collection.name)
-            if clash is not None and (previous is None or clash.id != previous.id):
-                errors["name"] = FieldError(
-                    "validation_collection_name_exists",
-                    "Collection name must be unique (case insensitive).",
-                )
-        if previous is not None and previous.system and collection.name != previous.name:
-            errors["name"] = FieldError(
-                "validation_collection_system_name_change",
-                "System collection name cannot be changed.",
-            )
+        errors: dict[str, FieldError | FieldErrors] = {}
+        name_error = self._name_error(collection, previous)
+        if name_error is not None:
+            errors["name"] = name_error
         if previous is None and collection.id and self.registry.get(collection.id) is not None:
             errors["id"] = FieldError(
                 "validation_collection_id_exists", "Collection id must be unique."
@@ -284,31 +337,122 @@ class Catalog:
                     field_errors[str(i)] = FieldError(
                         "validation_field_type_change", "Field type cannot be changed."
                     )
-        index_errors: dict[str, FieldError] = {}
+        if field_errors:
+            errors["fields"] = field_errors
+        index_errors = self._index_errors(collection)
+        if index_errors:
+            errors["indexes"] = index_errors
+        errors.update(self._rule_errors(collection, previous))
+        if collection.is_auth:
+            identity = self._identity_errors(collection)
+            if identity:
+                errors["passwordAuth"] = identity
+        if errors:
+            raise ValidationError(errors, message)
+
+    def _name_error(self, collection: Collection, previous: Collection | None) -> FieldError | None:
+        name = collection.name
+        if previous is not None and previous.system and name != previous.name:
+            return FieldError(
+                "validation_collection_system_name_change",
+                "System collection name cannot be changed.",
+            )
+        if not name:
+            return FieldError("validation_required", "Cannot be blank.")
+        if len(name) > 255:
+            return FieldError(
+                "validation_length_out_of_range",
+                "The length must be between 1 and 255.",
+                {"max": 255, "min": 1},
+            )
+        if not _NAME.match(name):
+            return FieldError("validation_match_invalid", "Must be in a valid format.")
+        clash = self.registry.get(name)
+        if clash is not None and (previous is None or clash.id != previous.id):
+            return FieldError(
+                "validation_collection_name_exists",
+                "Collection name must be unique (case insensitive).",
+            )
+        return None
+
+    def _index_errors(self, collection: Collection) -> dict[str, FieldError | FieldErrors]:
+        errors: dict[str, FieldError | FieldErrors] = {}
         field_names = {f.name for f in collection.fields}
+        used = {
+            index_name.lower(): other.name
+            for other in self.registry.all()
+            if other.id != collection.id
+            for index_name in index_names(other.indexes)
+        }
+        seen: set[str] = set()
         for i, index in enumerate(collection.indexes):
             try:
                 index_statements([index], self.store.dialect)
-                name, table, columns = index_parts(index)
+                name, _, columns = index_parts(index)
             except ValueError:
-                index_errors[str(i)] = FieldError(
+                errors[str(i)] = FieldError(
                     "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
                 )
                 continue
-            missing = [c for c in columns if c not in field_names]
-            if table != collection.name or missing:
-                reason = f"no such column: {missing[0]}" if missing else f"no such table: {table}"
-                index_errors[str(i)] = FieldError(
-                    "validation_invalid_index_expression",
-                    f"Failed to create index {name} - {reason}.",
+            if name.lower() in seen:
+                errors[str(i)] = FieldError(
+                    "validation_duplicated_index_name", "The index name already exists."
                 )
-        nested: dict[str, FieldErrors] = {}
-        if field_errors:
-            nested["fields"] = field_errors
-        if index_errors:
-            nested["indexes"] = index_errors
-        if errors or nested:
-            raise ValidationError({**errors, **nested}, message)
+            elif name.lower() in used:
+                errors[str(i)] = FieldError(
+                    "validation_existing_index_name",
+                    f"The index name is already used in {used[name.lower()]} collection.",
+                    {"usedTableName": used[name.lower()]},
+                )
+            elif collection.type != VIEW and (
+                missing := [c for c in columns if c not in field_names]
+            ):
+                errors[str(i)] = FieldError(
+                    "validation_invalid_index_expression",
+                    f"Failed to create index {name} - SQL logic error: no such column: "
+                    f"{missing[0]} (1).",
+                )
+            seen.add(name.lower())
+        return errors
+
+    def _rule_errors(
+        self, collection: Collection, previous: Collection | None
+    ) -> dict[str, FieldError]:
+        """Every rule must compile against the collection as it will be; system collections
+        keep their rules."""
+        errors: dict[str, FieldError] = {}
+        schema = schema_of([c for c in self.registry.all() if c.id != collection.id] + [collection])
+        spec = schema.collection(collection.id)
+        assert spec is not None
+        for name, text in collection.rules.items():
+            if previous is not None and previous.system and text != previous.rules.get(name):
+                errors[name] = FieldError(
+                    "validation_collection_system_rule_change",
+                    "System collection API rule cannot be changed.",
+                )
+                continue
+            if text is None or not text.strip():
+                continue
+            try:
+                compile_filter(text, spec, schema, RequestInfo(), self.store.dialect, rule=True)
+            except FilterError as exc:
+                errors[name] = FieldError(
+                    "validation_invalid_rule", f"Invalid rule. Raw error: {exc.detail}."
+                )
+        return errors
+
+    def _identity_errors(self, collection: Collection) -> FieldErrors:
+        names = {f.name for f in collection.fields}
+        for identity in collection.options["passwordAuth"].get("identityFields") or []:
+            if identity not in names:
+                return {
+                    "identityFields": FieldError(
+                        "validation_missing_field",
+                        f"Invalid or missing field {identity}.",
+                        {"fieldName": identity},
+                    )
+                }
+        return {}
 
     async def _alter(self, tx: Executor, old: Collection, new: Collection) -> None:
         """Change ``old``'s table into ``new``'s: rename, add, drop, rename or retype columns."""
@@ -387,13 +531,18 @@ def _field_errors(found: dict[str, Any]) -> FieldErrors:
     return out
 
 
-def _parse(data: dict[str, Any], keep_secrets: Collection | None = None) -> Collection:
+def _parse(
+    data: dict[str, Any], message: str, keep_secrets: Collection | None = None
+) -> Collection:
     """Collection JSON from a client; malformed shapes cannot load, as in PocketBase."""
     if not isinstance(data, dict):
         raise BadRequestError(LOAD_FAILED)
+    if not isinstance(data.get("name", ""), str):
+        raise BadRequestError(TYPE_LOAD_FAILED)
     type_ = data.get("type") or BASE
-    if type_ not in (BASE, AUTH, VIEW) or not isinstance(data.get("name", ""), str):
-        raise BadRequestError(LOAD_FAILED)
+    if type_ not in (BASE, AUTH, VIEW):
+        invalid = FieldError("validation_in_invalid", "Must be a valid value.")
+        raise ValidationError({"type": invalid}, message)
     fields = data.get("fields") or []
     if not isinstance(fields, list) or not all(
         isinstance(f, dict)
@@ -414,6 +563,8 @@ def _parse(data: dict[str, Any], keep_secrets: Collection | None = None) -> Coll
         for key, value in keep_secrets.options.items():
             if isinstance(value, dict) and "secret" in value:
                 collection.options[key]["secret"] = value["secret"]
+    # An index always belongs to its collection's table, whatever table it names.
+    collection.indexes = [with_index_table(ix, collection.name) for ix in collection.indexes]
     return collection
 
 
@@ -440,19 +591,27 @@ def _system_fields(type_: str) -> list[Field]:
 
 
 def _with_system_fields(collection: Collection) -> list[Field]:
-    """The collection's fields with the system ones of its type first (kept where given)."""
+    """The collection's fields with its type's system fields, in PocketBase's order: ``id``
+    first, then the given fields (a given system field keeps its place and takes the system
+    flags), then the system fields that were not given."""
     given = {f.name: f for f in collection.fields}
-    system = []
-    for f in _system_fields(collection.type):
-        kept = given.pop(f.name, None)
-        if kept is not None and kept.type == f.type:
-            f.id = kept.id or f.id
-            f.hidden, f.presentable = kept.hidden, kept.presentable
-            if f.type not in ("password",) and f.name not in ("id", "tokenKey"):
-                f.options.update(kept.options)
-        system.append(f)
-    names = {f.name for f in system}
-    return system + [f for f in collection.fields if f.name not in names]
+    system = {f.name: f for f in _system_fields(collection.type)}
+    out = []
+    for f in ([system["id"]] if "id" in system else []) + [
+        f for f in collection.fields if f.name != "id"
+    ]:
+        base = system.get(f.name)
+        kept = given.get(f.name)
+        if base is not None and kept is not None and kept.type == base.type:
+            base.id = kept.id or base.id
+            base.hidden, base.presentable = kept.hidden, kept.presentable
+            if base.type != "password" and base.name != "tokenKey":
+                base.options.update(kept.options)  # PocketBase takes the given options
+            out.append(base)
+        else:
+            out.append(base or f)
+    names = {f.name for f in out}
+    return out + [f for name, f in system.items() if name not in names]
 
 
 def _drop_indexes(collection: Collection, dialect: Dialect) -> list[str]:

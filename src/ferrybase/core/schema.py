@@ -71,12 +71,13 @@ def index_parts(sql: str) -> tuple[str, str, list[str]]:
     return m["name"].strip('`"'), m["table"].strip('`"'), columns
 
 
-def rename_index_table(sql: str, old: str, new: str) -> str:
-    """The index definition with its table renamed (when its collection is)."""
+def with_index_table(sql: str, table: str) -> str:
+    """The index definition on ``table``, whatever table it named (kept as given if it is
+    already that table or cannot be parsed)."""
     m = _INDEX.match(sql)
-    if not m or m["table"].strip('`"') != old:
+    if not m or m["table"].strip('`"') == table:
         return sql
-    return sql[: m.start("table")] + f"`{new}`" + sql[m.end("table") :]
+    return sql[: m.start("table")] + f"`{table}`" + sql[m.end("table") :]
 
 
 def index_names(indexes: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ferrybase.core.dates import now_text
 from ferrybase.core.ports import Executor, Json, Store
+from ferrybase.core.value_checks import is_url
 from ferrybase.errors import FieldError, FieldErrors, InvalidBodyError, ValidationError
 
 SETTINGS_KEY = "settings"
@@ -91,7 +92,7 @@ def _at_least(low: int) -> Callable[[Any], FieldError | None]:
 # Validation of individual settings, by path.
 _CHECKS: dict[tuple[str, ...], Callable[[Any], FieldError | None]] = {
     ("meta", "appName"): _required,
-    ("meta", "appURL"): _required,
+    ("meta", "appURL"): lambda v: _required(v) or _url(v),
     ("meta", "senderName"): _required,
     ("meta", "senderAddress"): _required,
     ("batch", "maxRequests"): _at_least(0),
@@ -194,8 +195,49 @@ def _check_types(patch: Any, model: Any, path: tuple[str, ...]) -> None:
         raise InvalidBodyError()
 
 
+def _when_enabled(
+    section: str, key: str, check: Callable[[Any], FieldError | None]
+) -> Callable[[dict[str, Any]], tuple[tuple[str, ...], FieldError] | None]:
+    """A check of ``section.key`` that applies only while the section is enabled."""
+
+    def run(settings: dict[str, Any]) -> tuple[tuple[str, ...], FieldError] | None:
+        if not settings[section].get("enabled"):
+            return None
+        error = check(settings[section][key])
+        return None if error is None else ((section, key), error)
+
+    return run
+
+
+def _url(value: Any) -> FieldError | None:
+    if value and not is_url(str(value)):
+        return FieldError("validation_is_url", "Must be a valid URL.")
+    return None
+
+
+def _positive(value: Any) -> FieldError | None:
+    return FieldError("validation_required", "Cannot be blank.") if not value else None
+
+
+_CONDITIONAL = (
+    _when_enabled("batch", "maxRequests", _positive),
+    _when_enabled("batch", "timeout", _positive),
+    _when_enabled("smtp", "host", _required),
+    _when_enabled("smtp", "port", _positive),
+    _when_enabled("s3", "bucket", _required),
+    _when_enabled("s3", "region", _required),
+    _when_enabled("s3", "endpoint", _required),
+    _when_enabled("s3", "accessKey", _required),
+)
+
+
 def _validate(settings: dict[str, Any]) -> dict[str, FieldErrors]:
     errors: dict[str, Any] = {}
+    for conditional in _CONDITIONAL:
+        found = conditional(settings)
+        if found is not None:
+            (section, key), problem = found
+            errors.setdefault(section, {})[key] = problem
     for path, check in _CHECKS.items():
         value: Any = settings
         for key in path:
