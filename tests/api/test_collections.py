@@ -112,7 +112,9 @@ async def test_create_validation(client: httpx.AsyncClient, su: dict[str, str]) 
             },
             "1": {
                 "code": "validation_invalid_index_expression",
-                "message": "Failed to create index idx_x - SQL logic error: no such column: nosuch (1).",
+                "message": (
+                    "Failed to create index idx_x - SQL logic error: no such column: nosuch (1)."
+                ),
             },
         }
     }

@@ -55,14 +55,7 @@ async def run_scenario(url: str) -> tuple[int, list[dict[str, Any]], str]:
 
 # Checks Ferrybase is known to fail, skipped (with the reason) so that `make test` stays green
 # for everyone. A listed check that passes fails the test: take it off the list.
-KNOWN: dict[str, str] = {
-    "collections.create with a rule that does not compile -> 400 listRule": (
-        "rules are not compiled on save"
-    ),
-    "pb.filter escapes quotes and backslashes": (
-        "filter literals: \\\\ is not unescaped to one backslash"
-    ),
-}
+KNOWN: dict[str, str] = {}
 
 
 async def test_sdk_scenario(request: pytest.FixtureRequest, server_url: str) -> None:

@@ -80,6 +80,7 @@ _CATALOG_SPEC = CollectionSpec(
     ),
     list_rule="",
 )
+_CATALOG_SCHEMA = Schema((_CATALOG_SPEC,))
 LOAD_FAILED = "Failed to load the submitted data due to invalid formatting."
 TYPE_LOAD_FAILED = "Failed to load the collection type data due to invalid formatting."
 CREATE_FAILED = "Failed to create collection."
@@ -107,7 +108,7 @@ class Catalog:
         """A page of collections (superusers only), filtered and sorted like records are."""
         await self.registry.refresh(self.store)
         dialect = self.store.dialect
-        schema = Schema((_CATALOG_SPEC,))
+        schema = _CATALOG_SCHEMA
         condition = (
             compile_filter(filter, _CATALOG_SPEC, schema, None, dialect, superuser=True)
             if filter.strip()
@@ -605,8 +606,14 @@ def _with_system_fields(collection: Collection) -> list[Field]:
         if base is not None and kept is not None and kept.type == base.type:
             base.id = kept.id or base.id
             base.hidden, base.presentable = kept.hidden, kept.presentable
-            if base.type != "password" and base.name != "tokenKey":
-                base.options.update(kept.options)  # PocketBase takes the given options
+            if base.name == "id":
+                # PocketBase takes the given definition of the id field, keeping what makes
+                # it the primary key.
+                base.options = dict(kept.options)
+                base.options["primaryKey"] = True
+                base.options["pattern"] = base.options.get("pattern") or "^[a-z0-9]+$"
+            elif base.type != "password" and base.name != "tokenKey":
+                base.options.update(kept.options)
             out.append(base)
         else:
             out.append(base or f)

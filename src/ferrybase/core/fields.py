@@ -21,7 +21,7 @@ FIELD_OPTIONS: dict[str, dict[str, Any]] = {
     "email": {"exceptDomains": [], "onlyDomains": []},
     "url": {"exceptDomains": [], "onlyDomains": []},
     "date": {"max": "", "min": ""},
-    "autodate": {"onCreate": True, "onUpdate": False},
+    "autodate": {"onCreate": False, "onUpdate": False},
     "select": {"maxSelect": 0, "values": []},
     "file": {"maxSelect": 0, "maxSize": 0, "mimeTypes": [], "protected": False, "thumbs": []},
     "relation": {"cascadeDelete": False, "collectionId": "", "maxSelect": 0, "minSelect": 0},

@@ -29,7 +29,6 @@ from ferrybase.core.relations import check_relations, delete_with_references
 from ferrybase.core.rules import (
     CREATE_RULE,
     DELETE_RULE,
-    LIST_RULE,
     UPDATE_RULE,
     VIEW_RULE,
     Access,
@@ -110,9 +109,10 @@ class Records:
     ) -> tuple[list[Record], int | None]:
         """One page of the records the caller may list, and the total (unless not asked)."""
         access = self.access()
-        rule = access.rule(collection, LIST_RULE, caller)
-        condition, params = where(rule, access.filter(collection, filter, caller))
+        matching = access.list_condition(collection, filter, caller)
         order = access.sort(collection, sort, caller)
+        # A sort through a relation brings the related list rule along (order.where).
+        condition, params = where(matching, order.where)
         q = self.store.dialect.quote
         table = q(collection.table)
         order_sql = order.sql

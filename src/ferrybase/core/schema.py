@@ -77,7 +77,22 @@ def with_index_table(sql: str, table: str) -> str:
     m = _INDEX.match(sql)
     if not m or m["table"].strip('`"') == table:
         return sql
-    return sql[: m.start("table")] + f"`{table}`" + sql[m.end("table") :]
+    # Re-rendered the way PocketBase writes an index it has moved to another table.
+    columns = []
+    for part in m["columns"].split(","):
+        c = _INDEX_COLUMN.match(part)
+        if not c:
+            return sql
+        column = f"`{c['col']}`"
+        if c["collate"]:
+            column += f" COLLATE {c['collate']}"
+        if c["dir"]:
+            column += f" {c['dir'].upper()}"
+        columns.append(column)
+    unique = "UNIQUE " if m["unique"] else ""
+    name = m["name"].strip('`"')
+    out = f"CREATE {unique}INDEX `{name}` ON `{table}` ({', '.join(columns)})"
+    return out + (f" WHERE {m['where'].strip()}" if m["where"] else "")
 
 
 def index_names(indexes: list[str]) -> list[str]:

@@ -5,8 +5,8 @@
   ``_``, ``.`` and ``:``; they may not end in ``.`` or ``:``. An identifier directly
   followed by ``(`` is a function name;
 * numbers are an optional leading ``-``, digits and at most one ``.`` (``1e3`` is not one);
-* text is quoted with ``'`` or ``"``; a quote preceded by a backslash does not end it and
-  ``\\<quote>`` is the only escape;
+* text is quoted with ``'`` or ``"``; ``\\<quote>`` is the quote and ``\\\\`` one backslash
+  (as PocketBase reads them); any other backslash is kept as it is;
 * operators are runs of ``= ? ! > < ~`` that must form one of the sixteen comparison signs,
   joins are runs of ``& |`` that must be ``&&`` or ``||``.
 
@@ -127,14 +127,18 @@ def _text(source: str, start: int, tokens: list[Token]) -> int:
     quote = source[start]
     i = start + 1
     n = len(source)
-    prev = ""
+    out: list[str] = []
     while i < n:
         ch = source[i]
-        if ch == quote and prev != "\\":
-            raw = source[start + 1 : i]
-            tokens.append(Token(Kind.TEXT, raw.replace("\\" + quote, quote), start))
+        if ch == "\\" and i + 1 < n and source[i + 1] in (quote, "\\"):
+            # ``\'`` is a quote and ``\\`` one backslash; any other backslash stays.
+            out.append(source[i + 1])
+            i += 2
+            continue
+        if ch == quote:
+            tokens.append(Token(Kind.TEXT, "".join(out), start))
             return i + 1
-        prev = ch
+        out.append(ch)
         i += 1
     raise FilterSyntaxError("Unterminated quoted text", start)
 

@@ -64,7 +64,7 @@ def compile_sort(
     if not superuser:
         for prefix in ("@request.", "@collection."):
             if prefix in source:
-                raise FilterForbiddenError(f"Only superusers can sort by {prefix[:-1]}")
+                raise FilterForbiddenError(f"Only superusers can filter by {prefix[:-1]}")
     items = [item.strip() for item in source.split(",")]
     if len(items) > MAX_SORT_EXPRESSIONS:
         raise FilterLimitError(f"More than {MAX_SORT_EXPRESSIONS} sort expressions")
