@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ferrybase.core.auth import Authenticator
 from ferrybase.core.catalog import Catalog
-from ferrybase.core.ports import Passwords, Store, Tokens
+from ferrybase.core.ports import Mailer, Passwords, RecordingMailer, Store, Tokens
 from ferrybase.core.record_service import Records
 from ferrybase.core.registry import CollectionRegistry
 from ferrybase.core.settings import Settings
@@ -13,8 +13,15 @@ from ferrybase.core.settings import Settings
 class Core:
     """Collections, records and auth over one store. Build it with :meth:`start`."""
 
-    def __init__(self, store: Store, passwords: Passwords, tokens: Tokens) -> None:
+    def __init__(
+        self,
+        store: Store,
+        passwords: Passwords,
+        tokens: Tokens,
+        mailer: Mailer | None = None,
+    ) -> None:
         self.store = store
+        self.mailer: Mailer = mailer or RecordingMailer()
         self.collections = CollectionRegistry(store.dialect)
         self.catalog = Catalog(store, self.collections)
         self.settings = Settings(store)

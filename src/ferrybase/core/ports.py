@@ -86,3 +86,35 @@ class Tokens(Protocol):
     def unverified_claims(self, token: str) -> dict[str, Any]: ...
 
     def verify(self, token: str, key: str, token_type: str) -> dict[str, Any]: ...
+
+
+class Mail:
+    """One e-mail to send: HTML body, plain-text alternative optional."""
+
+    __slots__ = ("html", "subject", "text", "to")
+
+    def __init__(self, to: str, subject: str, html: str, text: str = "") -> None:
+        self.to = to
+        self.subject = subject
+        self.html = html
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Mail(to={self.to!r}, subject={self.subject!r})"
+
+
+class Mailer(Protocol):
+    """Sends mail (``integrations/mail.py``: SMTP as the settings configure it)."""
+
+    async def send(self, mail: Mail) -> None: ...
+
+
+class RecordingMailer:
+    """A :class:`Mailer` that keeps what it is given: the default until SMTP is wired, and
+    the fake tests read mails from."""
+
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
