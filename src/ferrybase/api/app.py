@@ -8,9 +8,22 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ferrybase.api import auth_password, batch, collections, health, records, settings
+from ferrybase.api import (
+    auth_flows,
+    auth_impersonate,
+    auth_methods,
+    auth_oauth2,
+    auth_otp,
+    auth_password,
+    batch,
+    collections,
+    health,
+    records,
+    settings,
+)
 from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
 from ferrybase.api.middleware import HttpMiddleware
+from ferrybase.api.rate_limits import RateLimitMiddleware
 from ferrybase.core.app import Core
 from ferrybase.errors import FerrybaseError
 
@@ -39,6 +52,18 @@ ROUTES = [
     # auth
     Route(f"{AUTH}/auth-with-password", auth_password.auth_with_password, methods=["POST"]),
     Route(f"{AUTH}/auth-refresh", auth_password.auth_refresh, methods=["POST"]),
+    Route(f"{AUTH}/request-verification", auth_flows.request_verification, methods=["POST"]),
+    Route(f"{AUTH}/confirm-verification", auth_flows.confirm_verification, methods=["POST"]),
+    Route(f"{AUTH}/request-password-reset", auth_flows.request_password_reset, methods=["POST"]),
+    Route(f"{AUTH}/confirm-password-reset", auth_flows.confirm_password_reset, methods=["POST"]),
+    Route(f"{AUTH}/request-email-change", auth_flows.request_email_change, methods=["POST"]),
+    Route(f"{AUTH}/confirm-email-change", auth_flows.confirm_email_change, methods=["POST"]),
+    Route(f"{AUTH}/auth-methods", auth_methods.auth_methods, methods=["GET"]),
+    Route(f"{AUTH}/request-otp", auth_otp.request_otp, methods=["POST"]),
+    Route(f"{AUTH}/auth-with-otp", auth_otp.auth_with_otp, methods=["POST"]),
+    Route(f"{AUTH}/auth-with-oauth2", auth_oauth2.auth_with_oauth2, methods=["POST"]),
+    Route("/api/oauth2-redirect", auth_oauth2.oauth2_redirect, methods=["GET", "POST"]),
+    Route(f"{AUTH}/impersonate/{{id}}", auth_impersonate.impersonate, methods=["POST"]),
     # batch
     Route("/api/batch", batch.batch, methods=["POST"]),
     # records
@@ -73,5 +98,6 @@ def create_app(core_factory: Callable[[], AsyncIterator[Core]], *, max_body_size
             Exception: _unexpected,  # type: ignore[dict-item]
         },
     )
+    app.add_middleware(RateLimitMiddleware)  # inside HttpMiddleware: a 429 gets its headers
     app.add_middleware(HttpMiddleware, max_body_size=max_body_size)
     return app

@@ -18,6 +18,7 @@ from ferrybase.store.migrations import (
     m0001_system,
     m0002_system_collections,
     m0003_schema_history,
+    m0004_rate_limits,
 )
 
 
@@ -31,6 +32,7 @@ MIGRATIONS = (
     Migration("0001_system_tables", m0001_system.up),
     Migration("0002_system_collections", m0002_system_collections.up),
     Migration("0003_schema_history", m0003_schema_history.up),
+    Migration("0004_rate_limits", m0004_rate_limits.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.

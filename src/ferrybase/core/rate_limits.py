@@ -1,0 +1,202 @@
+"""Rate limiting with PocketBase's rules, counted in the database.
+
+The settings' ``rateLimits`` section holds rules ``{label, audience, duration, maxRequests}``.
+A request carries a list of labels, most specific first (``posts:create``, ``*:create``,
+``POST /api/collections/posts/records``, ``/api/collections/posts/records``); the first label
+with a rule of a matching audience decides, and a rule whose label ends with ``/`` matches
+every path under it (PocketBase's ``FindRateLimitRule``).
+
+Each (limiter key, client IP) owns a fixed window, as PocketBase's ``rateClient``: the first
+request opens a window of ``duration`` seconds, at most ``maxRequests`` pass inside it, and
+the first request at or after its end opens the next one. Refused requests do not extend it.
+
+The windows live in the ``_rateLimits`` table so every worker and node shares them. One
+statement both counts and answers (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``), so two
+processes can never both let request ``maxRequests + 1`` through: the row is locked (PostgreSQL)
+or the database is (SQLite) while it is counted. Ended windows are pruned once a minute.
+
+Settings are re-read at most every :data:`SETTINGS_TTL` seconds (and at once in the process
+that changed them), so another worker or node follows a change within that bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ferrybase.core.ports import Store
+from ferrybase.core.settings import Settings
+
+AUDIENCE_ALL = ""
+AUDIENCE_GUEST = "@guest"
+AUDIENCE_AUTH = "@auth"
+GUEST_AUDIENCES = (AUDIENCE_ALL, AUDIENCE_GUEST)
+AUTH_AUDIENCES = (AUDIENCE_ALL, AUDIENCE_AUTH)
+
+SETTINGS_TTL = 1.0
+PRUNE_EVERY = 60
+
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Counts one request and returns the count of its window. Refused requests leave the count
+# at maxRequests + 1, so it never grows without bound. The existing row's values are read
+# through the table alias, before the update (both stores).
+_HIT = (
+    'INSERT INTO "_rateLimits" AS t ("key", "reset", "hits") VALUES (?, ?, 1) '
+    'ON CONFLICT ("key") DO UPDATE SET '
+    '"hits" = CASE WHEN t."reset" <= ? THEN 1 WHEN t."hits" > ? THEN t."hits" '
+    'ELSE t."hits" + 1 END, '
+    '"reset" = CASE WHEN t."reset" <= ? THEN ? ELSE t."reset" END '
+    'RETURNING "hits"'
+)
+_PRUNE = 'DELETE FROM "_rateLimits" WHERE "reset" <= ?'
+
+
+@dataclass(frozen=True)
+class RateLimitRule:
+    label: str
+    audience: str
+    duration: int
+    max_requests: int
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    """The ``rateLimits`` and ``trustedProxy`` settings, parsed once per load."""
+
+    enabled: bool = False
+    rules: tuple[RateLimitRule, ...] = ()
+    excluded: tuple[_Network, ...] = ()
+    proxy_headers: tuple[str, ...] = ()
+    use_leftmost_ip: bool = False
+    # Part of every counter's key: changed rules start from fresh windows, as PocketBase
+    # drops its limiters when the settings change.
+    fingerprint: str = ""
+    _prefix_rules: tuple[RateLimitRule, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> RateLimitConfig:
+        section = settings.get("rateLimits") or {}
+        proxy = settings.get("trustedProxy") or {}
+        rules = tuple(
+            RateLimitRule(
+                str(r.get("label", "")),
+                str(r.get("audience", "")),
+                int(r.get("duration") or 0),
+                int(r.get("maxRequests") or 0),
+            )
+            for r in section.get("rules") or ()
+        )
+        digest = hashlib.blake2b(orjson.dumps(section), digest_size=6).hexdigest()
+        return cls(
+            enabled=bool(section.get("enabled")),
+            rules=rules,
+            excluded=tuple(_networks(section.get("excludedIPs") or ())),
+            proxy_headers=tuple(str(h) for h in proxy.get("headers") or ()),
+            use_leftmost_ip=bool(proxy.get("useLeftmostIP")),
+            fingerprint=digest,
+            _prefix_rules=tuple(r for r in rules if r.label.endswith("/")),
+        )
+
+    def find_rule(self, labels: Sequence[str], audiences: Sequence[str]) -> RateLimitRule | None:
+        """The rule of the first label that has one, exact labels before path prefixes."""
+        for label in labels:
+            for rule in self.rules:
+                if rule.label == label and rule.audience in audiences:
+                    return rule
+            with_slash = label + "/"
+            for rule in self._prefix_rules:
+                if with_slash.startswith(rule.label) and rule.audience in audiences:
+                    return rule
+        return None
+
+    def is_excluded(self, ip: str) -> bool:
+        if not self.excluded or not ip:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in network for network in self.excluded)
+
+    def client_ip(self, headers: Callable[[str], list[str]], remote: str) -> str:
+        """PocketBase's ``RealIP``: the last value of the first trusted proxy header present,
+        its rightmost parsable address (or leftmost, if so configured); else the peer."""
+        for name in self.proxy_headers:
+            values = headers(name)
+            if not values or not values[-1]:
+                continue
+            candidates = values[-1].split(",")
+            if not self.use_leftmost_ip:
+                candidates.reverse()
+            for candidate in candidates:
+                try:
+                    return ipaddress.ip_address(candidate.strip()).exploded
+                except ValueError:
+                    continue
+        return remote
+
+
+def _networks(items: Sequence[Any]) -> list[_Network]:
+    out: list[_Network] = []
+    for item in items:
+        try:
+            out.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError:
+            continue  # PocketBase ignores entries that are neither an address nor a subnet
+    return out
+
+
+def path_labels(method: str, path: str) -> list[str]:
+    return [f"{method} {path}", path]
+
+
+def collection_labels(collection: str, tags: Sequence[str], method: str, path: str) -> list[str]:
+    """``posts:create``, ``*:create``, then the path labels (PocketBase's order)."""
+    return [
+        *(f"{collection}:{tag}" for tag in tags),
+        *(f"*:{tag}" for tag in tags),
+        *path_labels(method, path),
+    ]
+
+
+class RateLimiter:
+    """The settings cache and the shared counters of one process."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self._config = RateLimitConfig()
+        self._loaded_at = -SETTINGS_TTL
+        self._next_prune = 0
+
+    async def config(self) -> RateLimitConfig:
+        now = time.monotonic()
+        if now - self._loaded_at >= SETTINGS_TTL:
+            self._config = RateLimitConfig.from_settings(await Settings(self.store).load())
+            self._loaded_at = now
+        return self._config
+
+    def invalidate(self) -> None:
+        """Re-read the settings on the next request (this process changed them)."""
+        self._loaded_at = -SETTINGS_TTL
+
+    async def allow(self, key: str, rule: RateLimitRule) -> bool:
+        """Count one request of ``key`` under ``rule``; False once the window is used up."""
+        now = int(self.clock())
+        params = (key, now + rule.duration, now, rule.max_requests, now, now + rule.duration)
+        if self.store.dialect.is_postgres:
+            hits = await self.store.fetch_value(_HIT, params)  # one round trip, autocommit
+        else:
+            async with self.store.transaction() as tx:  # the writer connection
+                hits = await tx.fetch_value(_HIT, params)
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY
+            await self.store.execute(_PRUNE, (now,))
+        return int(hits) <= rule.max_requests
