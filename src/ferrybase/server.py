@@ -1,7 +1,7 @@
 """The composition root: a :class:`Config` in, an ASGI app out.
 
-The one module that knows every concrete piece (store, password hasher, token signer, API)
-and wires them together. Worker processes call :func:`app_from_env`.
+The one module that knows every concrete piece (store, password hasher, token signer, SMTP
+mailer, API) and wires them together. Worker processes call :func:`app_from_env`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from ferrybase.auth.passwords import PasswordHasher
 from ferrybase.auth.tokens import JwtTokens
 from ferrybase.config import Config
 from ferrybase.core.app import Core
+from ferrybase.core.settings import Settings
+from ferrybase.integrations.mail import SmtpMailer
 from ferrybase.store import open_store
 
 
 async def open_core(config: Config, *, migrate: bool = True) -> Core:
     """Open the store, apply migrations and load the collections."""
     store = await open_store(config.database_url)
-    core = Core(store, PasswordHasher(), JwtTokens())
+    core = Core(store, PasswordHasher(), JwtTokens(), mailer=SmtpMailer(Settings(store)))
     try:
         await core.start(migrate=migrate)
     except BaseException:

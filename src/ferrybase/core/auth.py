@@ -21,6 +21,15 @@ from ferrybase.errors import (
 
 TOKEN_AUTH = "auth"
 
+# Each token kind is signed with ``tokenKey`` plus the secret of its collection option.
+TOKEN_OPTION = {
+    TOKEN_AUTH: "authToken",
+    "verification": "verificationToken",
+    "passwordReset": "passwordResetToken",
+    "emailChange": "emailChangeToken",
+    "file": "fileToken",
+}
+
 
 class Authenticator:
     def __init__(self, records: Records, passwords: Passwords, tokens: Tokens) -> None:
@@ -46,6 +55,38 @@ class Authenticator:
         }
         key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
         return self.tokens.sign(claims, key, collection.token_duration("authToken"))
+
+    def issue_record_token(self, record: Record, kind: str, **claims: str) -> str:
+        """A token of another kind (``verification``, ``passwordReset``, ``emailChange``,
+        ``file``) with PocketBase's claims: ``collectionId``, ``id``, ``type`` and ``claims``."""
+        option = TOKEN_OPTION[kind]
+        collection = record.collection
+        payload = {"collectionId": collection.id, "id": record.id, "type": kind, **claims}
+        key = str(record.data["tokenKey"]) + collection.token_secret(option)
+        return self.tokens.sign(payload, key, collection.token_duration(option))
+
+    async def record_of_token(self, token: str, kind: str) -> Record | None:
+        """The auth record a valid token of ``kind`` was issued to (any auth collection), or
+        ``None`` when it is malformed, badly signed, expired, of another kind or orphaned."""
+        try:
+            claims = self.tokens.unverified_claims(token)
+        except InvalidTokenError:
+            return None
+        record_id, collection_id = claims.get("id"), claims.get("collectionId")
+        if claims.get("type") != kind or not isinstance(record_id, str) or not record_id:
+            return None
+        collection = self.records.collections.get(str(collection_id or ""))
+        if collection is None or not collection.is_auth or collection.id != collection_id:
+            return None
+        record = await self.records.find(collection, record_id)
+        if record is None:
+            return None
+        key = str(record.data["tokenKey"]) + collection.token_secret(TOKEN_OPTION[kind])
+        try:
+            self.tokens.verify(token, key, kind)
+        except InvalidTokenError:
+            return None
+        return record
 
     async def with_password(
         self,

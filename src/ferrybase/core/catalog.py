@@ -22,6 +22,7 @@ from ferrybase.core.collections import (
     auth_indexes,
     auth_system_fields,
     id_field,
+    keep_client_secrets,
     random_secret,
 )
 from ferrybase.core.dates import now_text
@@ -564,6 +565,7 @@ def _parse(
         for key, value in keep_secrets.options.items():
             if isinstance(value, dict) and "secret" in value:
                 collection.options[key]["secret"] = value["secret"]
+        keep_client_secrets(collection.options, keep_secrets.options)
     # An index always belongs to its collection's table, whatever table it names.
     collection.indexes = [with_index_table(ix, collection.name) for ix in collection.indexes]
     return collection

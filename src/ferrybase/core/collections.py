@@ -113,7 +113,12 @@ class Collection:
             for rule in AUTH_RULES:
                 out[rule] = self.rules[rule]
             for key, value in self.options.items():
-                out[key] = _without_secret(value) if key in TOKEN_OPTIONS else copy.deepcopy(value)
+                if key in TOKEN_OPTIONS:
+                    out[key] = _without_secret(value)
+                elif key == "oauth2":
+                    out[key] = public_oauth2(value)
+                else:
+                    out[key] = copy.deepcopy(value)
         elif self.type == VIEW:
             out["viewQuery"] = self.options.get("viewQuery", "")
         return out
@@ -179,6 +184,48 @@ class Collection:
 
 def _without_secret(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if k != "secret"}
+
+
+# An OAuth2 provider entry as PocketBase outputs it: these keys in this order, no clientSecret.
+_PROVIDER_DEFAULTS: dict[str, Any] = {
+    "pkce": None,
+    "name": "",
+    "clientId": "",
+    "authURL": "",
+    "tokenURL": "",
+    "userInfoURL": "",
+    "displayName": "",
+    "extra": {},
+}
+
+
+def public_oauth2(options: dict[str, Any]) -> dict[str, Any]:
+    """The ``oauth2`` options for the collections API: providers' client secrets left out."""
+    out = copy.deepcopy(options)
+    providers = out.get("providers")
+    if isinstance(providers, list):
+        out["providers"] = [
+            {k: v if p.get(k) is None else p[k] for k, v in _PROVIDER_DEFAULTS.items()}
+            if isinstance(p, dict)
+            else p
+            for p in providers
+        ]
+    return out
+
+
+def keep_client_secrets(options: dict[str, Any], previous: dict[str, Any]) -> None:
+    """A provider sent back without ``clientSecret`` (as the collections API shows it) keeps
+    the secret it had; providers are matched by name."""
+    old = {
+        p.get("name"): p.get("clientSecret")
+        for p in (previous.get("oauth2") or {}).get("providers") or []
+        if isinstance(p, dict)
+    }
+    for provider in (options.get("oauth2") or {}).get("providers") or []:
+        if isinstance(provider, dict) and not provider.get("clientSecret"):
+            secret = old.get(provider.get("name"))
+            if secret:
+                provider["clientSecret"] = secret
 
 
 def auth_system_fields() -> list[Field]:

@@ -1,0 +1,92 @@
+"""``POST /api/collections/{collection}/auth-with-oauth2`` and ``/api/oauth2-redirect``.
+
+The redirect endpoint is where a provider sends the browser back in the JS SDK's popup flow:
+PocketBase forwards ``{state, code, error}`` to the realtime client whose id is the ``state``
+and that subscribed to ``@oauth2``, then redirects to a page of the admin UI. Realtime comes
+with issue #6; until then :func:`no_realtime_client` is the delivery, so every redirect
+lands on the failure page, as PocketBase's does for a client it does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ferrybase.api.bodies import read_body
+from ferrybase.api.context import caller_of, core_of
+from ferrybase.api.responses import json_response
+from ferrybase.auth.oauth2 import Providers
+from ferrybase.core.oauth2 import OAuth2
+from ferrybase.core.records import Auth
+from ferrybase.core.rules import Caller
+from ferrybase.errors import FerrybaseError
+
+PROVIDERS = Providers()
+
+REDIRECT_FAILURE = "../_/#/auth/oauth2-redirect-failure"
+REDIRECT_SUCCESS = "../_/#/auth/oauth2-redirect-success"
+SUBSCRIPTION_TOPIC = "@oauth2"
+
+# ``(state, {"state", "code"[, "error"]}) -> delivered``: sends the message to the realtime
+# client with id ``state`` if it is connected and subscribed to ``@oauth2``.
+OAuth2Delivery = Callable[[str, dict[str, str]], Awaitable[bool]]
+DELIVERY_STATE_KEY = "oauth2_redirect_delivery"
+
+
+async def no_realtime_client(state: str, message: dict[str, str]) -> bool:
+    """The delivery while Ferrybase has no realtime clients: nobody to tell, never delivered.
+
+    Issue #6 replaces it by setting ``app.state.oauth2_redirect_delivery`` to a function that
+    finds the client by id, checks its ``@oauth2`` subscription and sends
+    ``{"name": "@oauth2", "data": message}`` over its SSE stream.
+    """
+    return False
+
+
+async def auth_with_oauth2(request: Request) -> Response:
+    core = await core_of(request)
+    collection = core.auth.auth_collection(request.path_params["collection"])
+    body = await read_body(request)
+    result = await OAuth2(core.records, PROVIDERS).sign_in(
+        collection, body, await caller_of(request)
+    )
+    record = result.record
+    if "expand" in request.query_params:
+        caller = Caller(Auth(record), query=dict(request.query_params))
+        await core.records.expand([record], request.query_params["expand"], caller)
+    response = {
+        "record": record.public(Auth(record)),  # the signed-in record sees its own email
+        "token": core.auth.issue_token(record),
+        "meta": result.user.meta(result.is_new),
+    }
+    return json_response(response, request=request)
+
+
+async def oauth2_redirect(request: Request) -> Response:
+    # A POST (Apple's form_post) is answered 303 so the browser follows with a GET.
+    status = 307 if request.method == "GET" else 303
+    data: dict[str, Any]
+    if request.method == "POST":
+        try:
+            data = await read_body(request)
+        except FerrybaseError:
+            return RedirectResponse(REDIRECT_FAILURE, status)
+    else:
+        data = dict(request.query_params)
+    state, code, error = (_text(data.get(k)) for k in ("state", "code", "error"))
+    if not state:
+        return RedirectResponse(REDIRECT_FAILURE, status)
+    message = {"state": state, "code": code}
+    if error:
+        message["error"] = error
+    deliver: OAuth2Delivery = getattr(request.app.state, DELIVERY_STATE_KEY, no_realtime_client)
+    if not await deliver(state, message) or error or not code:
+        return RedirectResponse(REDIRECT_FAILURE, status)
+    return RedirectResponse(REDIRECT_SUCCESS, status)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

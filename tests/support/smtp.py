@@ -1,0 +1,106 @@
+"""A real SMTP server for tests (aiosmtpd, on a free local port) that keeps what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import threading
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.support.servers import free_port
+
+
+class ReceivedMail:
+    """One delivered message: envelope and parsed content."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        self.sender = str(envelope.mail_from)
+        self.recipients = [str(r) for r in envelope.rcpt_tos]
+        raw = envelope.original_content or envelope.content or b""
+        assert isinstance(raw, bytes)
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.message = parsed
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None, f"no text/{subtype} part"
+        content = body.get_content()
+        assert isinstance(content, str)
+        return content
+
+    def link(self) -> str:
+        """The href of the mail's button (``<a class="btn" href="...">``)."""
+        found = re.search(r'<a class="btn" href="([^"]+)"', self.part("html"))
+        assert found is not None, "no link in the mail"
+        return found.group(1)
+
+    def token(self) -> str:
+        """The token at the end of the mail's link."""
+        return self.link().rsplit("/", 1)[1]
+
+
+class _Handler:
+    def __init__(self, inbox: SmtpInbox) -> None:
+        self.inbox = inbox
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.inbox.add(ReceivedMail(envelope))
+        return "250 Message accepted for delivery"
+
+
+class SmtpInbox:
+    """The mails the server received, in order."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.host = "127.0.0.1"
+        self._mails: list[ReceivedMail] = []
+        self._lock = threading.Lock()
+
+    def add(self, mail: ReceivedMail) -> None:
+        with self._lock:
+            self._mails.append(mail)
+
+    @property
+    def mails(self) -> list[ReceivedMail]:
+        with self._lock:
+            return list(self._mails)
+
+    def settings(self) -> dict[str, Any]:
+        """The ``smtp`` settings section that points at this server."""
+        return {"enabled": True, "host": self.host, "port": self.port, "tls": False}
+
+    async def next_mail(self, after: int, wait: float = 5.0) -> ReceivedMail:
+        """The mail number ``after`` (0-based), waiting for it to arrive."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while loop.time() < deadline:
+            mails = self.mails
+            if len(mails) > after:
+                return mails[after]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no mail #{after} within {wait}s ({len(self.mails)} received)")
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[SmtpInbox]:
+    inbox = SmtpInbox(free_port())
+    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
