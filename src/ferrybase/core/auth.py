@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, Collection
+from ferrybase.core.mfa import MFAs, matches_rule
 from ferrybase.core.ports import InvalidTokenError, Passwords, Tokens
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import GUEST, Auth, Record
@@ -20,6 +21,7 @@ from ferrybase.errors import (
 )
 
 TOKEN_AUTH = "auth"
+AUTH_RULE_FAILED = "The request doesn't satisfy the collection requirements to authenticate."
 
 # Each token kind is signed with ``tokenKey`` plus the secret of its collection option.
 TOKEN_OPTION = {
@@ -45,7 +47,8 @@ class Authenticator:
             raise NotFoundError("Missing or invalid auth collection context.")
         return collection
 
-    def issue_token(self, record: Record, *, refreshable: bool = True) -> str:
+    def issue_token(self, record: Record, *, refreshable: bool = True, duration: int = 0) -> str:
+        """An auth token; ``duration`` 0 is the collection's ``authToken.duration``."""
         collection = record.collection
         claims = {
             "collectionId": collection.id,
@@ -54,7 +57,7 @@ class Authenticator:
             "type": TOKEN_AUTH,
         }
         key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
-        return self.tokens.sign(claims, key, collection.token_duration("authToken"))
+        return self.tokens.sign(claims, key, duration or collection.token_duration("authToken"))
 
     def issue_record_token(self, record: Record, kind: str, **claims: str) -> str:
         """A token of another kind (``verification``, ``passwordReset``, ``emailChange``,
@@ -125,6 +128,24 @@ class Authenticator:
         if not await self.passwords.verify(stored, password) or record is None:
             raise AuthenticationError()
         return record
+
+    async def check_auth_rule(self, record: Record, caller: Caller) -> None:
+        """Every sign-in must satisfy the collection's ``authRule`` (``None``: superusers
+        only), evaluated for the record as the request asks (PocketBase's CanAccessRecord)."""
+        if caller.is_superuser:
+            return
+        rule = record.collection.rules.get("authRule")
+        if rule is None or not await matches_rule(self.records, record, rule, caller):
+            raise ForbiddenError(AUTH_RULE_FAILED)
+
+    async def second_factor(self, record: Record, method: str, mfa_id: str, caller: Caller) -> str:
+        """The id of an MFA session when this sign-in (by ``method``) needs another factor,
+        else ``""`` (see :class:`ferrybase.core.mfa.MFAs`)."""
+        return await MFAs(self.records).check(record, method, mfa_id, caller)
+
+    def impersonate(self, record: Record, duration: int) -> str:
+        """A non-refreshable token of ``duration`` seconds (0: the collection's default)."""
+        return self.issue_token(record, refreshable=False, duration=duration)
 
     async def authenticate(self, token: str) -> Auth:
         """The auth a token carries; any fault makes the caller a guest."""

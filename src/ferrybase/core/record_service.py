@@ -35,6 +35,7 @@ from ferrybase.core.rules import (
     Caller,
     where,
 )
+from ferrybase.core.values import generate, zero_value
 from ferrybase.errors import (
     BadRequestError,
     ConflictError,
@@ -229,6 +230,21 @@ class Records:
         """Set already-validated column values (and ``onUpdate`` autodates) on one record."""
         async with self.store.transaction() as tx:
             return await self._update(tx, collection, record_id, values, UPDATE_FAILED)
+
+    async def insert_fields(self, collection: Collection, data: dict[str, Any]) -> Record:
+        """Insert a row of already-validated column values (ids, autodates filled in here):
+        the system collections' writes (``_otps``, ``_mfas``), which hash their own secrets."""
+        data = dict(data)
+        now = now_text()
+        for field in collection.fields:
+            if field.type == "autodate":
+                data[field.name] = now if field.opt("onCreate") else ""
+            elif field.name not in data:
+                generated = field.opt("autogeneratePattern") if field.type == "text" else ""
+                data[field.name] = generate(str(generated)) if generated else zero_value(field)
+        async with self.store.transaction() as tx:
+            await self._insert(tx, collection, data)
+        return Record(collection, data)
 
     @asynccontextmanager
     async def _writing(self, tx: Executor | None) -> AsyncIterator[Executor]:
