@@ -97,7 +97,7 @@ async def test_sign_up_then_sign_in_again(
     assert meta["name"] == "Alice Liddell"
     assert meta["username"] == "alice"
     assert meta["email"] == "alice@example.com"
-    assert meta["avatarURL"] == "https://example.com/alice.png"
+    assert meta["avatarURL"] == meta["avatarUrl"] == "https://example.com/alice.png"
     assert meta["rawUser"]["sub"] == "alice-sub"
     assert meta["accessToken"] and meta["refreshToken"] and meta["expiry"]
 
@@ -172,6 +172,7 @@ async def test_unverified_provider_email_finds_no_account(
     response = await sign_in(client, code_for(core, "mallory-sub"))
     # Never Carol's account: a new one without an address, which ``users`` refuses.
     assert response.status_code == 400, response.text
+    assert response.json()["message"] == "Failed to create record."
     assert response.json()["data"]["email"]["code"] == "validation_required"
     assert await external_auths(client, superuser_token) == []
 
@@ -197,6 +198,54 @@ async def test_legacy_redirect_url_name_and_no_pkce(
     body["redirectUrl"] = body.pop("redirectURL")
     response = await sign_in(client, body)
     assert response.status_code == 200, response.text
+
+
+async def test_user_from_the_id_token_without_user_info_url(
+    client: httpx.AsyncClient, core: Core, superuser_token: str, oidc_server: OidcServer
+) -> None:
+    extra = {"jwksURL": f"{oidc_server.url}/jwks", "issuers": [oidc_server.url]}
+    await configure(client, superuser_token, oidc_server, name="oidc2", userInfoURL="", extra=extra)
+    oidc_server.set_user("gina-sub", {**ALICE, "email": "gina@example.com", "name": "Gina"})
+    response = await sign_in(client, code_for(core, "gina-sub", "oidc2"))
+    assert response.status_code == 200, response.text
+    meta = response.json()["meta"]
+    assert (meta["id"], meta["email"], meta["name"]) == ("gina-sub", "gina@example.com", "Gina")
+    assert meta["rawUser"]["aud"] == ["ferrybase-client"]  # the verified id_token's claims
+
+    # A token from an issuer the provider does not list: no user.
+    extra = {"jwksURL": f"{oidc_server.url}/jwks", "issuers": ["https://elsewhere.example"]}
+    await configure(client, superuser_token, oidc_server, name="oidc2", userInfoURL="", extra=extra)
+    response = await sign_in(client, code_for(core, "gina-sub", "oidc2"))
+    assert response.json() == {"data": {}, "message": "Failed to fetch OAuth2 user.", "status": 400}
+
+
+def test_auth_method_entries_read_as_pocketbase_s() -> None:
+    github = PROVIDERS.provider({"name": "github", "clientId": "cid"})
+    assert github is not None
+    entry = github.auth_method()
+    assert list(entry) == [
+        "name",
+        "displayName",
+        "logo",
+        "state",
+        "authURL",
+        "authUrl",
+        "codeVerifier",
+        "codeChallenge",
+        "codeChallengeMethod",
+    ]
+    assert entry["authURL"] == (
+        "https://github.com/login/oauth/authorize?client_id=cid"
+        f"&code_challenge={entry['codeChallenge']}&code_challenge_method=S256"
+        f"&response_type=code&scope=read%3Auser+user%3Aemail&state={entry['state']}"
+        "&redirect_uri="
+    )
+    assert entry["displayName"] == "GitHub" and entry["logo"].startswith("<svg")
+    apple = PROVIDERS.provider({"name": "apple", "clientId": "cid", "pkce": False})
+    assert apple is not None
+    url = apple.auth_method()["authURL"]
+    assert "response_mode=form_post" in url and "code_challenge" not in url
+    assert PROVIDERS.provider({"name": "myspace"}) is None
 
 
 async def test_errors(

@@ -63,6 +63,7 @@ class OAuth2User:
             "email": self.email,
             "isNew": is_new,
             "avatarURL": self.avatar_url,
+            "avatarUrl": self.avatar_url,  # the name before PocketBase 0.23, still sent
             "rawUser": self.raw_user,
             "accessToken": self.access_token,
             "refreshToken": self.refresh_token,

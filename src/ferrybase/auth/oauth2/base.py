@@ -88,13 +88,13 @@ class Provider:
         return {
             "name": self.name,
             "displayName": self.display_name,
+            "logo": logo(self.logo_name or self.name),
             "state": state,
             "authURL": url,
             "authUrl": url,  # the name before PocketBase 0.23, still sent
             "codeVerifier": verifier,
             "codeChallenge": challenge,
             "codeChallengeMethod": "S256",
-            "logo": logo(self.logo_name or self.name),
         }
 
     # -- the server's half: auth-with-oauth2 ---------------------------------------------
