@@ -11,6 +11,7 @@ repetition (unbounded repetition stops at 6); anchors and other operators are un
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -240,6 +241,26 @@ def generate(pattern: str) -> str:
     return "".join(out)
 
 
+def _choices(alphabet: str, count: int) -> str:
+    """``count`` characters drawn uniformly from ``alphabet`` with the OS's CSPRNG.
+
+    Bytes at or above the largest multiple of the alphabet's size are dropped, so every
+    character is equally likely (no modulo bias).
+    """
+    size = len(alphabet)
+    if size > 256:
+        return "".join(secrets.choice(alphabet) for _ in range(count))
+    limit = 256 - 256 % size
+    out: list[str] = []
+    while len(out) < count:
+        for byte in os.urandom(count * 2):
+            if byte < limit:
+                out.append(alphabet[byte % size])
+                if len(out) == count:
+                    break
+    return "".join(out)
+
+
 def _write(node: _Node, out: list[str]) -> None:
     if node.kind == "lit":
         out.append(node.text)
@@ -254,5 +275,8 @@ def _write(node: _Node, out: list[str]) -> None:
         high = _MAX_REPEAT if node.high < 0 else node.high
         high = max(high, node.low)
         count = node.low + (secrets.randbelow(high - node.low) if high > node.low else 0)
+        if node.subs[0].kind == "set":
+            out.append(_choices(node.subs[0].text, count))  # one urandom call, not one per char
+            return
         for _ in range(count):
             _write(node.subs[0], out)
