@@ -249,7 +249,9 @@ async def test_mfa_session_errors(
     assert expired.json()["message"] == "Invalid or expired MFA session.", expired.text
 
 
-async def test_mfa_rule_limits_who_needs_it(client: httpx.AsyncClient, superuser_token: str) -> None:
+async def test_mfa_rule_limits_who_needs_it(
+    client: httpx.AsyncClient, superuser_token: str
+) -> None:
     await configure(
         client,
         superuser_token,

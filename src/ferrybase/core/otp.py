@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any
 
 from ferrybase.core.collections import Collection
+from ferrybase.core.mails import OTP as OTP_TEMPLATE
+from ferrybase.core.mails import render_mail
 from ferrybase.core.mfa import has_expired, system_caller
-from ferrybase.core.ports import Mail, Mailer, Passwords
+from ferrybase.core.ports import Mailer, Passwords
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import Record
 from ferrybase.core.settings import Settings
@@ -129,7 +130,7 @@ class OTPs:
 
     async def _send(self, record: Record, otp: Record, code: str) -> None:
         settings = await self.settings.load()
-        mail = _render(record, settings, {"{OTP}": code, "{OTP_ID}": otp.id})
+        mail = render_mail(record, OTP_TEMPLATE, settings, {"{OTP}": code, "{OTP_ID}": otp.id})
         otps = otp.collection
         try:
             await self.mailer.send(mail)
@@ -147,18 +148,3 @@ class OTPs:
             "password": await self.passwords.hash(secrets.token_urlsafe(30)),
             "tokenKey": generate(str(token_key.opt("autogeneratePattern"))),
         }
-
-
-def _render(record: Record, settings: dict[str, Any], values: dict[str, str]) -> Mail:
-    # A minimal rendering of ``otp.emailTemplate`` until core/mails.py (PocketBase's layout,
-    # ``{RECORD:*}`` placeholders, a plain-text part) is in: then render_mail replaces it.
-    template = record.collection.options["otp"]["emailTemplate"]
-    values = {
-        "{APP_NAME}": str(settings["meta"]["appName"]),
-        "{APP_URL}": str(settings["meta"]["appURL"]),
-        **values,
-    }
-    subject, body = str(template.get("subject", "")), str(template.get("body", ""))
-    for key, value in values.items():
-        subject, body = subject.replace(key, value), body.replace(key, value)
-    return Mail(str(record.get("email")), subject, body)

@@ -65,11 +65,20 @@ async def prepare_new(
 
 
 async def prepare_update(
-    current: Record, body: dict[str, Any], auth: Auth, passwords: Passwords
+    current: Record,
+    body: dict[str, Any],
+    auth: Auth,
+    passwords: Passwords,
+    *,
+    manager: bool = False,
 ) -> dict[str, Any]:
-    """The columns an update body changes (validated; a new password hashed, tokenKey new)."""
+    """The columns an update body changes (validated; a new password hashed, tokenKey new).
+
+    ``manager``: the caller satisfies the collection's ``manageRule``, so may set ``email``,
+    ``verified`` and ``password`` (without ``oldPassword``) as a superuser does.
+    """
     collection = current.collection
-    privileged = auth.is_superuser  # the manage rule (issue #5) will widen this
+    privileged = auth.is_superuser or manager
     changing_password = collection.is_auth and bool(body.get("password"))
     if changing_password:
         _check_password_pair(collection, body, UPDATE_FAILED)

@@ -6,7 +6,7 @@ Every write runs in one transaction that also appends the event to the change fe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,6 +33,7 @@ from ferrybase.core.rules import (
     VIEW_RULE,
     Access,
     Caller,
+    request_info,
     where,
 )
 from ferrybase.core.values import generate, zero_value
@@ -43,7 +44,7 @@ from ferrybase.errors import (
     NotFoundError,
     ValidationError,
 )
-from ferrybase.filter import Condition
+from ferrybase.filter import Condition, compile_filter
 
 
 class Records:
@@ -88,6 +89,7 @@ class Records:
         record = await self._find_where(self.store, collection, record_id, condition)
         if record is None:
             raise NotFoundError()
+        await self.mark_managed([record], caller)
         return record
 
     async def expand(self, records: list[Record], text: str, caller: Caller) -> None:
@@ -132,7 +134,9 @@ class Records:
                     f"SELECT COUNT(*) FROM {table} WHERE {condition}", params
                 )
             )
-        return [Record(collection, row) for row in rows], total
+        records = [Record(collection, row) for row in rows]
+        await self.mark_managed(records, caller)
+        return records, total
 
     async def create(
         self,
@@ -173,9 +177,14 @@ class Records:
             current = await self._find_where(db, collection, record_id, condition, lock=True)
             if current is None:
                 raise NotFoundError()
-            changes = await prepare_update(current, body, caller.auth, self.passwords)
+            manager = bool(await self.managed(collection, [record_id], caller, db))
+            changes = await prepare_update(
+                current, body, caller.auth, self.passwords, manager=manager
+            )
             await check_relations(db, self.collections, collection, changes, UPDATE_FAILED)
-            return await self._update(db, collection, record_id, changes, UPDATE_FAILED)
+            record = await self._update(db, collection, record_id, changes, UPDATE_FAILED)
+            record.email_visible = manager
+            return record
 
     async def upsert(
         self, collection: Collection, body: dict[str, Any], caller: Caller, tx: Executor
@@ -223,6 +232,42 @@ class Records:
             sql += f" FOR UPDATE OF {table}"
         row = await db.fetch_one(sql, (record_id, *params))
         return None if row is None else Record(collection, row)
+
+    async def managed(
+        self,
+        collection: Collection,
+        record_ids: Sequence[str],
+        caller: Caller,
+        db: Executor | None = None,
+    ) -> set[str]:
+        """The ids among ``record_ids`` whose record the caller may manage: an auth
+        collection's ``manageRule`` holds for them (``None`` or ``""``: superusers only)."""
+        rule = collection.rules.get("manageRule") if collection.is_auth else None
+        if not rule or not rule.strip() or caller.auth.record is None or not record_ids:
+            return set()
+        schema = self.collections.schema
+        spec = schema.collection(collection.id)
+        assert spec is not None
+        info = request_info(caller, schema)
+        condition = compile_filter(rule, spec, schema, info, self.store.dialect, rule=True)
+        extra, params = where(condition)
+        q = self.store.dialect.quote
+        table = q(collection.table)
+        marks = ", ".join("?" for _ in record_ids)
+        rows = await (db or self.store).fetch_all(
+            f"SELECT {table}.{q('id')} AS {q('id')} FROM {table} "
+            f"WHERE {table}.{q('id')} IN ({marks}) AND {extra}",
+            (*record_ids, *params),
+        )
+        return {str(row["id"]) for row in rows}
+
+    async def mark_managed(self, records: Sequence[Record], caller: Caller) -> None:
+        """Let a manager see the email of the auth records they manage."""
+        if not records or caller.is_superuser:
+            return
+        ids = await self.managed(records[0].collection, [r.id for r in records], caller)
+        for record in records:
+            record.email_visible = record.id in ids
 
     async def write_fields(
         self, collection: Collection, record_id: str, values: dict[str, Any]

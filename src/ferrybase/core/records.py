@@ -25,11 +25,14 @@ _SECRETS = frozenset({"tokenKey"})
 class Record:
     """One row of a collection: ``data`` maps every column to its stored value."""
 
-    __slots__ = ("collection", "data", "expand")
+    __slots__ = ("collection", "data", "email_visible", "expand")
 
     def __init__(self, collection: Collection, data: dict[str, Any]) -> None:
         self.collection = collection
         self.data = data
+        # Set when the viewer satisfies the collection's manageRule for this record: the
+        # email then shows whatever emailVisibility says, as PocketBase does for managers.
+        self.email_visible = False
         # Filled by ``expand``: related records under the relation or back-relation name.
         self.expand: dict[str, Record | list[Record]] | None = None
 
@@ -69,7 +72,7 @@ class Record:
         return {f.name: to_json(f, self.data.get(f.name)) for f in self.collection.fields}
 
     def _email_visible_to(self, viewer: Auth) -> bool:
-        if self.data.get("emailVisibility") or viewer.is_superuser:
+        if self.data.get("emailVisibility") or viewer.is_superuser or self.email_visible:
             return True
         me = viewer.record
         return me is not None and me.collection.id == self.collection.id and me.id == self.id
