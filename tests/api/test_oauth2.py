@@ -189,6 +189,31 @@ async def test_create_data_comes_before_mapped_fields(
     assert (record["name"], record["emailVisibility"]) == ("Daniel", True)
 
 
+async def test_auth_rule_and_mfa_apply_after_the_record_is_made(
+    client: httpx.AsyncClient, core: Core, superuser_token: str, oidc_server: OidcServer
+) -> None:
+    await configure(client, superuser_token, oidc_server)
+    oidc_server.set_user("hal-sub", {"email": "hal@example.com", "email_verified": True})
+    strict = await client.patch(
+        "/api/collections/users", json={"authRule": "verified = false"}, headers=su(superuser_token)
+    )
+    assert strict.status_code == 200, strict.text
+    refused = await sign_in(client, code_for(core, "hal-sub"))
+    assert refused.status_code == 403, refused.text
+
+    patched = await client.patch(
+        "/api/collections/users",
+        json={"authRule": "", "mfa": {"enabled": True}},
+        headers=su(superuser_token),
+    )
+    assert patched.status_code == 200, patched.text
+    pending = await sign_in(client, code_for(core, "hal-sub"))
+    assert pending.status_code == 401, pending.text
+    assert list(pending.json()) == ["mfaId"]
+    # The record was made (and linked) by the first, refused, sign-in.
+    assert [x["providerId"] for x in await external_auths(client, superuser_token)] == ["hal-sub"]
+
+
 async def test_legacy_redirect_url_name_and_no_pkce(
     client: httpx.AsyncClient, core: Core, superuser_token: str, oidc_server: OidcServer
 ) -> None:

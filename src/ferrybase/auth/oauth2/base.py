@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any, ClassVar
@@ -110,9 +110,7 @@ class Provider:
         user.raw_user = raw
         user.access_token = str(token.get("access_token") or "")
         user.refresh_token = str(token.get("refresh_token") or "")
-        expires_at = token.get("expires_at")
-        if isinstance(expires_at, int | float) and expires_at > 0:
-            user.expiry = format_datetime(datetime.fromtimestamp(expires_at, UTC))
+        user.expiry = _expiry(token)
         return user
 
     async def fetch_token(self, code: str, code_verifier: str, redirect_url: str) -> dict[str, Any]:
@@ -156,6 +154,19 @@ class Provider:
             timeout=TIMEOUT,
             headers={"Accept": "application/json"},
         )
+
+
+def _expiry(token: Mapping[str, Any]) -> str:
+    """When the access token expires, to the millisecond as PocketBase (Go's oauth2 adds
+    ``expires_in`` to the time of the response; Authlib's ``expires_at`` is whole seconds)."""
+    expires_in, expires_at = token.get("expires_in"), token.get("expires_at")
+    if isinstance(expires_in, int | float) and expires_in > 0:
+        moment = datetime.now(UTC) + timedelta(seconds=expires_in)
+    elif isinstance(expires_at, int | float) and expires_at > 0:
+        moment = datetime.fromtimestamp(expires_at, UTC)
+    else:
+        return ""
+    return format_datetime(moment)
 
 
 async def get_json(client: AsyncOAuth2Client, url: str) -> dict[str, Any]:
