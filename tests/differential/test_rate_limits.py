@@ -28,12 +28,25 @@ def rule(label: str, max_requests: int, audience: str = "", duration: int = 30) 
     return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
 
 
-def get(path: str, actor: str = "guest") -> Req:
-    return Req("GET", path, actor=actor)
+def get(path: str, actor: str = "guest", forwarded: str = "") -> Req:
+    headers = (("X-Forwarded-For", forwarded),) if forwarded else ()
+    return Req("GET", path, actor=actor, headers=headers)
+
+
+def limits(
+    rules: list[dict[str, Any]],
+    excluded: list[str] | None = None,
+    proxy: list[str] | None = None,
+    leftmost: bool = False,
+) -> dict[str, Any]:
+    return {
+        "rateLimits": {"enabled": True, "rules": rules, "excludedIPs": excluded or []},
+        "trustedProxy": {"headers": proxy or [], "useLeftmostIP": leftmost},
+    }
 
 
 # (id, rules, requests); every scenario's rules differ from the others'.
-SCENARIOS: list[tuple[str, list[dict[str, Any]], list[Req]]] = [
+RULE_SCENARIOS: list[tuple[str, list[dict[str, Any]], list[Req]]] = [
     ("exact path", [rule("/api/health", 2)], [get("/api/health")] * 3),
     (
         "path prefix shared by every path",
@@ -100,6 +113,48 @@ SCENARIOS: list[tuple[str, list[dict[str, Any]], list[Req]]] = [
 ]
 
 
+XFF = "X-Forwarded-For"
+SCENARIOS: list[tuple[str, dict[str, Any], list[Req]]] = [
+    (name, limits(rules), requests) for name, rules, requests in RULE_SCENARIOS
+] + [
+    (
+        "excluded address not limited",
+        limits([rule("/api/health", 1, duration=40)], excluded=["127.0.0.1"]),
+        [get("/api/health")] * 3,
+    ),
+    (
+        "excluded subnet not limited",
+        limits([rule("/api/health", 1, duration=41)], excluded=["127.0.0.0/8"]),
+        [get("/api/health")] * 3,
+    ),
+    (
+        "other excluded address",
+        limits([rule("/api/health", 1, duration=42)], excluded=["10.0.0.1", "::1"]),
+        [get("/api/health")] * 2,
+    ),
+    (
+        "trusted proxy header, rightmost address",
+        limits([rule("/api/health", 1, duration=43)], proxy=[XFF]),
+        [get("/api/health", forwarded=ip) for ip in ("9.9.9.9, 1.1.1.1", "1.1.1.1", "2.2.2.2")],
+    ),
+    (
+        "trusted proxy header, leftmost address",
+        limits([rule("/api/health", 1, duration=44)], proxy=[XFF], leftmost=True),
+        [get("/api/health", forwarded=ip) for ip in ("3.3.3.3, 1.1.1.1", "3.3.3.3", "1.1.1.1")],
+    ),
+    (
+        "excluded forwarded address not limited",
+        limits([rule("/api/health", 1, duration=45)], excluded=["5.5.5.5"], proxy=[XFF]),
+        [get("/api/health", forwarded="5.5.5.5")] * 3,
+    ),
+    (
+        "untrusted header ignored",
+        limits([rule("/api/health", 1, duration=46)]),
+        [get("/api/health", forwarded=ip) for ip in ("6.6.6.6", "7.7.7.7")],
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def sides(pocketbase: PocketBase, ferrybase: Server) -> Iterator[tuple[Side, Side]]:
     pair = (connect("pocketbase", pocketbase.url), connect("ferrybase", ferrybase.url))
@@ -123,19 +178,20 @@ def sides(pocketbase: PocketBase, ferrybase: Server) -> Iterator[tuple[Side, Sid
         yield pair
     finally:
         for side in pair:
-            side.send(Req("PATCH", "/api/settings", {"rateLimits": {"enabled": False}}))
+            off = {"rateLimits": {"enabled": False}, "trustedProxy": {"headers": []}}
+            side.send(Req("PATCH", "/api/settings", off))
             side.send(Req("DELETE", f"/api/collections/users/records/{user_ids.get(side.name)}"))
             side.send(Req("DELETE", f"/api/collections/{ITEMS}"))
             side.client.close()
 
 
-@pytest.mark.parametrize(("name", "rules", "requests"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
+@pytest.mark.parametrize(("name", "settings", "requests"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_same_answers(
-    sides: tuple[Side, Side], name: str, rules: list[dict[str, Any]], requests: list[Req]
+    sides: tuple[Side, Side], name: str, settings: dict[str, Any], requests: list[Req]
 ) -> None:
     answers: dict[str, list[tuple[int, Any]]] = {}
     for side in sides:
-        side.must(Req("PATCH", "/api/settings", {"rateLimits": {"enabled": True, "rules": rules}}))
+        side.must(Req("PATCH", "/api/settings", settings))
         answers[side.name] = [
             (status, body if status == 429 else None)
             for status, body in (side.answer(req) for req in requests)

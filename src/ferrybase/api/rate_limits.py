@@ -11,6 +11,8 @@ labels and a counter per rule, shared by every path the rule covers (PocketBase'
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,7 +27,9 @@ from ferrybase.core.rate_limits import (
     path_labels,
 )
 from ferrybase.core.records import GUEST
-from ferrybase.errors import TooManyRequestsError
+from ferrybase.errors import StoreError, TooManyRequestsError
+
+log = logging.getLogger("ferrybase.rate_limits")
 
 # (method, what follows /api/collections/{collection}/) -> PocketBase's tags for the route.
 _COLLECTION_ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -123,7 +127,12 @@ class RateLimitMiddleware:
             key = rule.label if rule is not None else ""
         if rule is None:
             return True
-        return await limiter.allow(f"{config.fingerprint}|{key}{rule.audience}|{ip}", rule)
+        try:
+            return await limiter.allow(f"{config.fingerprint}|{key}{rule.audience}|{ip}", rule)
+        except StoreError:
+            # The limiter fails open: a database hiccup costs a request's limit, not the request.
+            log.warning("rate limit not counted", exc_info=True)
+            return True
 
 
 def _invalidating(send: Send, limiter: RateLimiter) -> Send:
