@@ -8,12 +8,13 @@ import email.policy
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.support.servers import free_port
 
@@ -62,13 +63,27 @@ class _Handler:
 
 
 class SmtpInbox:
-    """The mails the server received, in order."""
+    """The mails the server received, in order (and the sign-ins it saw, when it wants one)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, credentials: tuple[str, str] | None = None) -> None:
         self.port = port
         self.host = "127.0.0.1"
+        self.credentials = credentials
+        # (mechanism, accepted) of every AUTH attempt
+        self.sign_ins: list[tuple[str, bool]] = []
         self._mails: list[ReceivedMail] = []
         self._lock = threading.Lock()
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        accepted = (
+            isinstance(data, LoginPassword)
+            and self.credentials is not None
+            and (data.login.decode(), data.password.decode()) == self.credentials
+        )
+        self.sign_ins.append((mechanism, accepted))
+        return AuthResult(success=accepted, handled=False)
 
     def add(self, mail: ReceivedMail) -> None:
         with self._lock:
@@ -95,12 +110,27 @@ class SmtpInbox:
         raise AssertionError(f"no mail #{after} within {wait}s ({len(self.mails)} received)")
 
 
-@pytest.fixture
-def smtp_inbox() -> Iterator[SmtpInbox]:
-    inbox = SmtpInbox(free_port())
-    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port)
+@contextmanager
+def running_inbox(credentials: tuple[str, str] | None = None) -> Iterator[SmtpInbox]:
+    """A server on a free port; with ``credentials`` it requires AUTH (PLAIN or LOGIN,
+    allowed without TLS because it listens on 127.0.0.1 only)."""
+    inbox = SmtpInbox(free_port(), credentials)
+    options: dict[str, Any] = {}
+    if credentials is not None:
+        options = {
+            "authenticator": inbox.authenticate,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
+    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port, **options)
     controller.start()
     try:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[SmtpInbox]:
+    with running_inbox() as inbox:
+        yield inbox
