@@ -35,7 +35,9 @@ def column_type(field: Field, dialect: Dialect) -> str:
         case "geoPoint":
             return f"{json_type} NOT NULL DEFAULT '{_GEO_ZERO}'"
         case _:
-            return "TEXT NOT NULL DEFAULT ''"
+            # PostgreSQL compares and sorts text bytewise, as SQLite does, with "C": indexes
+            # then serve the ORDER BY the filter compiler writes.
+            return ('TEXT COLLATE "C"' if pg else "TEXT") + " NOT NULL DEFAULT ''"
 
 
 def create_table(collection: Collection, dialect: Dialect) -> list[str]:
@@ -44,7 +46,8 @@ def create_table(collection: Collection, dialect: Dialect) -> list[str]:
     columns = []
     for f in collection.fields:
         if f.name == "id":
-            columns.append(f"{q('id')} TEXT PRIMARY KEY NOT NULL")
+            collate = ' COLLATE "C"' if dialect.is_postgres else ""
+            columns.append(f"{q('id')} TEXT{collate} PRIMARY KEY NOT NULL")
         else:
             columns.append(f"{q(f.name)} {column_type(f, dialect)}")
     if dialect.is_postgres:

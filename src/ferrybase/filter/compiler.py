@@ -256,6 +256,7 @@ def list_rule_conditions(scope: Scope) -> list[Sql]:
             params={},
             prefix=f"_r{i}",
             rule_joins={},
+            joined=True,
         )
         try:
             out.append(compile_expr(clone, parse_filter("id='' || (\n" + text + "\n)")))
@@ -483,7 +484,10 @@ def _equal(equal: bool, left: Resolved, right: Resolved, pg: bool) -> Sql:
 
 
 def _with_null(equal: bool, cmp: Sql, val: Val, pg: bool) -> Sql:
-    # a = '' OR a IS NULL  /  a IS NOT '' AND a IS NOT NULL
+    # a = '' OR a IS NULL  /  a IS NOT '' AND a IS NOT NULL (just the comparison when ``a``
+    # is a NOT NULL column)
     if equal:
-        return fmt("({} OR {})", cmp, is_null(val, pg))
-    return fmt("({} AND {})", cmp, is_not_null(val, pg))
+        null = is_null(val, pg)
+        return cmp if null is FALSE else fmt("({} OR {})", cmp, null)
+    not_null = is_not_null(val, pg)
+    return cmp if not_null is TRUE else fmt("({} AND {})", cmp, not_null)

@@ -110,6 +110,9 @@ class Scope:
     rule_joins: dict[str, CollectionSpec] = field(default_factory=dict)
     """Collections joined into the product for a non-superuser, by alias: PocketBase ANDs
     each one's list rule, applied to the joined row, into the query."""
+    joined: bool = False
+    """``alias`` is a LEFT JOINed row (a related collection's list rule), which may be
+    missing: its columns can be NULL even where the store declares them NOT NULL."""
 
     @property
     def postgres(self) -> bool:
@@ -484,6 +487,12 @@ class _Walker:
             self.fans_out = self.fans_out or f.multiple
             return Operand(d.each_value(items))
         val = d.field_value(alias, f)
+        top = alias == self.scope.alias and not self.scope.joined
+        if top and collection.type != "view" and f.type != "json":
+            # A column of the queried table itself: NOT NULL by the store's DDL (a joined row
+            # may be missing, and a view's column may be NULL, so those stay nullable). Knowing
+            # it spares NULL guards and lets PostgreSQL use indexes for sorting.
+            val = replace(val, nullable=False)
         after = None
         if name == "email" and collection.is_auth and not self.scope.allow_hidden:
             visible = fmt("{} = TRUE", d.column(alias, "emailVisibility"))

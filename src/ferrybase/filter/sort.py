@@ -108,7 +108,12 @@ def _term(scope: Scope, item: str) -> Sql:
     scope.product.update(sink)  # the joins the list rules of the joined collections look at
     if sink:
         keys = [_scalar(d, list(sink.values()), key) for key in keys]
-    nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if d.is_postgres else ""
+    # SQLite puts NULLs first in ascending order; PostgreSQL the other way. Only a key that
+    # can be NULL needs saying so (and saying it keeps PostgreSQL off a plain index).
+    nullable = op.val.nullable or bool(sink)
+    nulls = ""
+    if d.is_postgres and nullable:
+        nulls = " NULLS FIRST" if direction == "ASC" else " NULLS LAST"
     return join(", ", (key + f" {direction}{nulls}" for key in keys))
 
 

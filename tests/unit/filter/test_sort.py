@@ -22,8 +22,8 @@ AUTHOR = '(SELECT "_j_author"."name"{} FROM (SELECT 1) AS "_fb" LEFT JOIN "users
         (SQLITE, "@random", "RANDOM()", ()),
         (SQLITE, "-@rowid", '"posts"."_rowid_" DESC', ()),
         (POSTGRES, "@rowid", '"posts"."_rowid" ASC', ()),
-        (POSTGRES, "-views", '"posts"."views" DESC NULLS LAST', ()),
-        (POSTGRES, "title", '"posts"."title" COLLATE "C" ASC NULLS FIRST', ()),
+        (POSTGRES, "-views", '"posts"."views" DESC', ()),  # NOT NULL: no NULLS clause
+        (POSTGRES, "title", '"posts"."title" COLLATE "C" ASC', ()),
         (SQLITE, "title:lower", 'LOWER("posts"."title") ASC', ()),
         (SQLITE, "author.name", AUTHOR.format("") + " ASC", ()),
         (POSTGRES, "author.name", AUTHOR.format(' COLLATE "C"') + " ASC NULLS FIRST", ()),
