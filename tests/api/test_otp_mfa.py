@@ -307,3 +307,63 @@ async def test_null_auth_rule_means_no_sign_in(
     otp_id, code = await request_code(client, core, "u1@example.com")
     otp = await client.post(f"{USERS}/auth-with-otp", json={"otpId": otp_id, "password": code})
     assert otp.json() == AUTH_RULE_FAILED
+
+
+async def test_guessing_a_code_is_cut_short(
+    client: httpx.AsyncClient, core: Core, otp_enabled: str
+) -> None:
+    await create_user(client, "u1@example.com")
+    otp_id, code = await request_code(client, core, "u1@example.com")
+    wrong = "0" * 8 if code != "0" * 8 else "1" * 8
+    for _ in range(5):
+        response = await client.post(
+            f"{USERS}/auth-with-otp", json={"otpId": otp_id, "password": wrong}
+        )
+        assert response.json() == INVALID_OTP
+    # Rate limits are off in the settings, yet the sixth try (even the right code) is refused.
+    sixth = await client.post(f"{USERS}/auth-with-otp", json={"otpId": otp_id, "password": code})
+    assert sixth.status_code == 429
+    assert sixth.json() == {
+        "data": {},
+        "message": "Too many attempts, please try again later with a new OTP.",
+        "status": 429,
+    }
+
+
+async def test_changing_the_auth_rule_revokes_tokens(
+    client: httpx.AsyncClient, superuser_token: str
+) -> None:
+    await create_user(client, "u1@example.com")
+    signed_in = await client.post(
+        f"{USERS}/auth-with-password", json={"identity": "u1@example.com", "password": PASSWORD}
+    )
+    token = signed_in.json()["token"]
+    await configure(client, superuser_token, authRule="verified = false")
+    refreshed = await client.post(f"{USERS}/auth-refresh", headers={"Authorization": token})
+    assert refreshed.status_code == 401
+    # Unrelated changes keep them.
+    again = await client.post(
+        f"{USERS}/auth-with-password", json={"identity": "u1@example.com", "password": PASSWORD}
+    )
+    await configure(client, superuser_token, listRule="")
+    kept = await client.post(
+        f"{USERS}/auth-refresh", headers={"Authorization": again.json()["token"]}
+    )
+    assert kept.status_code == 200
+
+
+async def test_refresh_checks_the_auth_rule(
+    client: httpx.AsyncClient, core: Core, superuser_token: str
+) -> None:
+    user = await create_user(client, "u1@example.com")
+    await configure(client, superuser_token, authRule="verified = false")
+    signed_in = await client.post(
+        f"{USERS}/auth-with-password", json={"identity": "u1@example.com", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200
+    collection = core.records.collection("users")
+    await core.records.write_fields(collection, str(user["id"]), {"verified": True})
+    refreshed = await client.post(
+        f"{USERS}/auth-refresh", headers={"Authorization": signed_in.json()["token"]}
+    )
+    assert refreshed.json() == AUTH_RULE_FAILED

@@ -39,7 +39,8 @@ async def auth_with_otp(request: Request) -> Response:
     otps.check_enabled(collection)
     body = await read_body(request)
     _strings_only(body, "otpId", "password")
-    record = await otps.authenticate(collection, body.get("otpId"), body.get("password"))
+    client = request.client.host if request.client else ""
+    record = await otps.authenticate(collection, body.get("otpId"), body.get("password"), client)
     token = core.auth.issue_token(record)
     return await _auth_response(request, token, record, METHOD_OTP, mfa_id_of(request, body))
 

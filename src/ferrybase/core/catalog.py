@@ -259,6 +259,11 @@ class Catalog:
         merged.update(copy.deepcopy(data))
         merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
         collection = _parse(merged, message, keep_secrets=previous)
+        if collection.is_auth and (collection.rules.get("authRule") or "") != (
+            previous.rules.get("authRule") or ""
+        ):
+            # As PocketBase: tokens issued under the old auth rule stop working.
+            collection.options["authToken"]["secret"] = random_secret()
         collection.fields = _with_system_fields(collection)
         self._validate(collection, previous=previous, message=message, incoming=incoming)
         collection.created, collection.updated = previous.created, now_text()

@@ -16,18 +16,27 @@ from ferrybase.core.mails import OTP as OTP_TEMPLATE
 from ferrybase.core.mails import render_mail
 from ferrybase.core.mfa import has_expired, system_caller
 from ferrybase.core.ports import Mailer, Passwords
+from ferrybase.core.rate_limits import RateLimiter, RateLimitRule
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import Record
 from ferrybase.core.settings import Settings
 from ferrybase.core.value_checks import is_email
 from ferrybase.core.values import generate
-from ferrybase.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
+from ferrybase.errors import (
+    BadRequestError,
+    FieldError,
+    ForbiddenError,
+    TooManyRequestsError,
+    ValidationError,
+)
 
 log = logging.getLogger("ferrybase.otp")
 
 OTPS = "_otps"
 DISABLED = "The collection is not configured to allow OTP authentication."
 INVALID = "Invalid or expired OTP."
+TOO_MANY = "Too many attempts, please try again later with a new OTP."
+_ATTEMPTS = RateLimitRule("@pb_otp", "@all", 180, 5)
 # PocketBase reuses the newest code once a record has this many live ones.
 _MAX_LIVE = 10
 
@@ -42,6 +51,7 @@ class OTPs:
         self.passwords = passwords
         self.mailer = mailer
         self.settings = settings
+        self.attempts = RateLimiter(records.store)
 
     def check_enabled(self, collection: Collection) -> None:
         if not collection.options["otp"].get("enabled"):
@@ -75,7 +85,7 @@ class OTPs:
         return otp.id
 
     async def authenticate(
-        self, collection: Collection, otp_id: object, password: object
+        self, collection: Collection, otp_id: object, password: object, client: str = ""
     ) -> Record:
         """The record a valid, unexpired code was issued to; the code is used up.
 
@@ -104,7 +114,13 @@ class OTPs:
         if has_expired(str(otp.get("created")), int(collection.options["otp"]["duration"])):
             raise BadRequestError(INVALID)
         record = await self.records.find(collection, str(otp.get("recordRef")))
-        if record is None or not await self.passwords.verify(str(otp.get("password")), password):
+        if record is None:
+            raise BadRequestError(INVALID)
+        # Codes are short digit strings: at most 5 tries per record and client in 3 minutes,
+        # whatever the rate limit settings say (PocketBase's "@pb_otp_" limiter).
+        if not await self.attempts.allow(f"@pb_otp_{record.id}|{client}", _ATTEMPTS):
+            raise TooManyRequestsError(TOO_MANY)
+        if not await self.passwords.verify(str(otp.get("password")), password):
             raise BadRequestError(INVALID)
         await self.records.delete(otps, otp.id, system_caller(self.records))
         sent_to = str(otp.get("sentTo") or "")
