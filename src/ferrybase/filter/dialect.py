@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ferrybase.filter.schema import FieldSpec
 from ferrybase.filter.sql import Sql, fmt, join
@@ -63,7 +63,8 @@ class Dialect:
         if field.type == "number":
             return num_val(ref, ref)
         if field.type == "bool":
-            return num_val(ref, fmt("CAST({} AS INTEGER)", ref))
+            val = num_val(ref, fmt("CAST({} AS INTEGER)", ref))
+            return replace(val, boolean=ref) if self.is_postgres else val
         if self.stores_json(field):
             # JSON text in a column declared JSON, which has NUMERIC affinity in SQLite
             if self.is_postgres:

@@ -44,6 +44,10 @@ class Val:
     const: Any = NO_CONST
     nullable: bool = True
     is_null: bool = False
+    boolean: Sql | None = None
+    """PostgreSQL only: the BOOLEAN column behind ``num`` (``CAST(col AS INTEGER)``), so an
+    equality with a constant 0/1 can be written on the column itself, where the planner
+    has statistics and indexes."""
 
 
 # -- constructors -------------------------------------------------------------------------
@@ -282,6 +286,11 @@ def compare(op: str, a: Val, b: Val, postgres: bool) -> Sql:
     """``a op b`` with SQLite's semantics; ``op`` is ``= IS IS NOT < <= > >=``."""
     if not postgres:
         return fmt("{} " + op + " {}", a.sql, b.sql)
+    if op == "=" and not (a.nullable or b.nullable):
+        for column, other in ((a.boolean, b), (b.boolean, a)):
+            # bool_col = 1 -> bool_col = TRUE (any other number matches nothing, as in SQLite)
+            if column is not None and other.const in (0, 1) and not isinstance(other.const, str):
+                return fmt("{} = " + ("TRUE" if other.const == 1 else "FALSE"), column)
     if op == "IS NOT" and _pure(*_apply_affinity(a, b)) and not (a.is_null or b.is_null):
         x, y = _apply_affinity(a, b)
         left, right = (x.num, y.num) if x.num is not None else (x.txt, y.txt)

@@ -196,7 +196,7 @@ POSTGRES_CASES: list[Case] = [
         (),
     ),
     ("views = '500'", '"posts"."views" = CAST(? AS DOUBLE PRECISION)', (500.0,)),
-    ("published = true", 'CAST("posts"."published" AS INTEGER) = 1', ()),
+    ("published = true", '"posts"."published" = TRUE', ()),
     (
         "published = 'true'",
         "FALSE",
