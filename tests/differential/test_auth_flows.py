@@ -6,14 +6,17 @@ followed end to end through a real SMTP server in ``tests/api/test_auth_flows.py
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from tests.differential.conftest import SU_EMAIL, SU_PASSWORD
 from tests.support.pocketbase import PocketBase
 from tests.support.servers import Server
+from tests.support.smtp import ReceivedMail, SmtpInbox, running_inbox
 
 USERS = "/api/collections/users"
 SUPERUSERS = "/api/collections/_superusers"
@@ -125,3 +128,58 @@ def test_same_answer(
         expected = _answer(client, pocketbase.url, case)
         actual = _answer(client, ferrybase.url, case)
     assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("request-verification", "verification"), ("request-password-reset", "passwordReset")],
+)
+def test_same_mail(pocketbase: PocketBase, ferrybase: Server, path: str, kind: str) -> None:
+    """Both servers mail the same message (the token aside) through the same SMTP server."""
+    mails: list[dict[str, Any]] = []
+    with running_inbox() as inbox, httpx.Client(timeout=10) as client:
+        for url in (pocketbase.url, ferrybase.url):
+            headers = {"Authorization": _token(client, url)}
+            smtp = {"smtp": inbox.settings()}
+            assert client.patch(url + "/api/settings", json=smtp, headers=headers).is_success
+            body = {"email": "mailme@example.com", "password": "pass12345678"}
+            created = client.post(
+                url + f"{USERS}/records",
+                json={**body, "passwordConfirm": body["password"]},
+                headers=headers,
+            )
+            assert created.status_code == 200, created.text
+            try:
+                answer = client.post(url + f"{USERS}/{path}", json={"email": body["email"]})
+                assert answer.status_code == 204
+                mail = _wait_for(inbox, len(mails))
+            finally:
+                client.delete(url + f"{USERS}/records/{created.json()['id']}", headers=headers)
+                off = {"smtp": {"enabled": False}}
+                client.patch(url + "/api/settings", json=off, headers=headers)
+            token = mail.token()
+            claims = jwt.decode(token, options={"verify_signature": False})
+            assert claims["type"] == kind
+            mails.append(
+                {
+                    "from": mail.message["From"],
+                    "to": mail.message["To"],
+                    "envelope": (mail.sender, mail.recipients),
+                    "subject": mail.subject,
+                    "claims": sorted(claims),
+                    "html": mail.part("html").replace(token, "<token>").replace("\r\n", "\n"),
+                    "text": mail.part("plain").replace(token, "<token>").replace("\r\n", "\n"),
+                }
+            )
+    pocketbase_mail, ferrybase_mail = mails
+    assert ferrybase_mail == pocketbase_mail
+
+
+def _wait_for(inbox: SmtpInbox, index: int) -> ReceivedMail:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = inbox.mails
+        if len(mails) > index:
+            return mails[index]
+        time.sleep(0.05)
+    raise AssertionError("no mail arrived")

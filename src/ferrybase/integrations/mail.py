@@ -19,7 +19,10 @@ import logging
 import secrets
 import ssl
 import string
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate
 from typing import Any, Protocol
 
@@ -66,7 +69,7 @@ class SmtpMailer:
         message = build_message(mail, str(meta["senderName"]), str(meta["senderAddress"]))
         await self._deliver(smtp, message)
 
-    async def _deliver(self, smtp: dict[str, Any], message: EmailMessage) -> None:
+    async def _deliver(self, smtp: dict[str, Any], message: MIMEMultipart) -> None:
         host, tls = str(smtp["host"]), bool(smtp.get("tls"))
         client = aiosmtplib.SMTP(
             hostname=host,
@@ -97,15 +100,20 @@ class SmtpMailer:
             raise MailNotSentError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def build_message(mail: Mail, sender_name: str, sender_address: str) -> EmailMessage:
-    """A multipart/alternative message: the plain text first, then the HTML."""
-    message = EmailMessage()
+def build_message(mail: Mail, sender_name: str, sender_address: str) -> MIMEMultipart:
+    """A multipart/alternative message: the plain text first, then the HTML, both
+    quoted-printable UTF-8 and left exactly as given (no trailing newline added)."""
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    message = MIMEMultipart("alternative", policy=SMTP_POLICY)
     message["From"] = formataddr((sender_name, sender_address))
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = sender_address.rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<{''.join(secrets.choice(_ALNUM) for _ in range(15))}@{domain}>"
-    message.set_content(mail.text or " ", cte="quoted-printable")
-    message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
+    for subtype, content in (("plain", mail.text), ("html", mail.html)):
+        part = MIMENonMultipart("text", subtype)
+        part.set_payload(content, charset)
+        message.attach(part)
     return message
