@@ -65,3 +65,19 @@ def test_unverified_claims_refuse_other_algorithms() -> None:
     none_token = jwt.encode({"id": "a"}, None, algorithm="none")
     with pytest.raises(InvalidTokenError):
         tokens.unverified_claims(none_token)
+
+
+def test_a_remembered_token_still_expires_and_needs_its_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = tokens.sign({"id": "a", "type": "auth"}, KEY, 60)
+    assert tokens.verify(token, KEY, "auth")["id"] == "a"
+    assert tokens.verify(token, KEY, "auth")["id"] == "a"  # from the cache
+    with pytest.raises(InvalidTokenError):
+        tokens.verify(token, "another-key-" + KEY, "auth")  # a rotated tokenKey
+    with pytest.raises(InvalidTokenError):
+        tokens.verify(token, KEY, "file")
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 120)
+    with pytest.raises(InvalidTokenError):
+        tokens.verify(token, KEY, "auth")  # expired, although remembered

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections import OrderedDict
 from typing import Any
 
 import jwt
@@ -56,16 +57,41 @@ def _b64decode(part: str) -> bytes:
 
 
 def verify(token: str, key: str, token_type: str) -> dict[str, Any]:
-    """Check signature, expiry and type; return the claims."""
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token, key, algorithms=[ALGORITHM], options={"require": ["exp"]}
-        )
-    except jwt.PyJWTError as exc:
-        raise InvalidToken(str(exc)) from exc
+    """Check signature, expiry and type; return the claims.
+
+    A signature checked once with a key is remembered (bounded): the same token with the same
+    key needs no second HMAC, while a changed ``tokenKey`` (a new key) or the expiry still
+    refuse it.
+    """
+    claims = _verified(token, key)
+    if claims is None:
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp"]})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        _remember(token, key, claims)
+    elif not isinstance(claims.get("exp"), int | float) or claims["exp"] <= time.time():
+        raise InvalidToken("expired")
     if claims.get("type") != token_type:
         raise InvalidToken("wrong token type")
     return claims
+
+
+_CACHE_SIZE = 4096
+_cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+
+def _verified(token: str, key: str) -> dict[str, Any] | None:
+    claims = _cache.get((token, key))
+    if claims is not None:
+        _cache.move_to_end((token, key))
+    return claims
+
+
+def _remember(token: str, key: str, claims: dict[str, Any]) -> None:
+    _cache[(token, key)] = claims
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
 
 
 class JwtTokens:
