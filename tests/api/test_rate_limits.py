@@ -225,6 +225,6 @@ async def test_ended_windows_are_pruned(
     await client.get("/api/health")
     assert await core.store.fetch_value('SELECT COUNT(*) FROM "_rateLimits"') == 1
     await core.store.execute('UPDATE "_rateLimits" SET "reset" = 0')
-    limiter = RateLimiter(core.store)
+    limiter = RateLimiter(core.store, core.settings.load)
     assert await limiter.allow("other", RateLimitRule("x", "", 5, 1))
     assert await core.store.fetch_value('SELECT COUNT(*) FROM "_rateLimits"') == 1

@@ -12,7 +12,9 @@ from ferrybase.core.rate_limits import (
     GUEST_AUDIENCES,
     RateLimitConfig,
     collection_labels,
+    rate_limit_errors,
 )
+from ferrybase.errors import FieldError
 
 
 def config(*rules: tuple[str, str], **section: Any) -> RateLimitConfig:
@@ -149,3 +151,101 @@ def test_client_ip(headers: dict[str, list[str]], leftmost: bool, expected: str)
 )
 def test_collection_route(method: str, path: str, expected: object) -> None:
     assert collection_route(method, path) == expected
+
+
+def _plain(errors: Any) -> Any:
+    if isinstance(errors, FieldError):
+        return errors.as_dict()
+    return {k: _plain(v) for k, v in errors.items()}
+
+
+def _rule(
+    label: str, audience: str = "", duration: int = 1, max_requests: int = 1
+) -> dict[str, Any]:
+    return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
+
+
+BLANK = {"code": "validation_required", "message": "Cannot be blank."}
+AT_LEAST_ONE = {
+    "code": "validation_min_greater_equal_than_required",
+    "message": "Must be no less than 1.",
+    "params": {"threshold": 1},
+}
+
+
+# Answers of PocketBase 0.40.6 to PATCH /api/settings with these rateLimits sections.
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({"enabled": True, "rules": []}, {"rules": BLANK}),
+        ({"enabled": False, "rules": []}, {}),
+        (
+            {"rules": [_rule("bad label!")]},
+            {
+                "rules": {
+                    "0": {
+                        "label": {
+                            "code": "validation_match_invalid",
+                            "message": "Must be in a valid format.",
+                        }
+                    }
+                }
+            },
+        ),
+        (
+            {"rules": [_rule("/api/"), _rule("/api/", duration=2)]},
+            {
+                "rules": {
+                    "1": {
+                        "label": {
+                            "code": "validation_conflicting_rate_limit_rule",
+                            "message": "Rate limit rule configuration with label /api/ already "
+                            "exists or conflicts with another rule.",
+                            "params": {"label": "/api/"},
+                        }
+                    }
+                }
+            },
+        ),
+        ({"rules": [_rule("/api/"), _rule("/api/x")]}, {}),
+        ({"rules": [_rule("/api/", "@guest"), _rule("/api/", "@auth")]}, {}),
+        (
+            {"rules": [_rule(x) for x in ("GET /api/x", "users:create", "*:create", "tag_a")]},
+            {},
+        ),
+        (
+            {"excludedIPs": ["nope", "1.2.3.4", "", "10.0.0.0/8"]},
+            {
+                "excludedIPs": {
+                    "0": {
+                        "code": "validation_invlaid_ip_or_subnet",
+                        "message": "Invalid IP or CIDR subnet.",
+                    },
+                    "2": BLANK,
+                }
+            },
+        ),
+        (
+            {"rules": [_rule("", "x", 0, 0)]},
+            {
+                "rules": {
+                    "0": {
+                        "audience": {
+                            "code": "validation_in_invalid",
+                            "message": "Must be a valid value.",
+                        },
+                        "duration": BLANK,
+                        "label": BLANK,
+                        "maxRequests": BLANK,
+                    }
+                }
+            },
+        ),
+        (
+            {"rules": [_rule("/a", duration=-1, max_requests=-2)]},
+            {"rules": {"0": {"duration": AT_LEAST_ONE, "maxRequests": AT_LEAST_ONE}}},
+        ),
+    ],
+)
+def test_validation_as_pocketbase(section: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert _plain(rate_limit_errors(section)) == expected

@@ -81,7 +81,7 @@ class RateLimitMiddleware:
 
     def limiter(self, core: Core) -> RateLimiter:
         if self._limiter is None or self._limiter.store is not core.store:
-            self._limiter = RateLimiter(core.store)
+            self._limiter = RateLimiter(core.store, core.settings.load)
         return self._limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

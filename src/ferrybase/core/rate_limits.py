@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from ferrybase.core.ports import Store
-from ferrybase.core.settings import Settings
+from ferrybase.errors import FieldError
 
 AUDIENCE_ALL = ""
 AUDIENCE_GUEST = "@guest"
@@ -167,10 +168,21 @@ def collection_labels(collection: str, tags: Sequence[str], method: str, path: s
 
 
 class RateLimiter:
-    """The settings cache and the shared counters of one process."""
+    """The settings cache and the shared counters of one process.
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    ``load_settings`` reads the whole settings document (``core.settings.load``); without it
+    :meth:`config` says disabled and only :meth:`allow` is of use (fixed internal limits, such
+    as the attempts at one OTP).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        load_settings: Callable[[], Awaitable[Mapping[str, Any]]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
+        self.load_settings = load_settings
         self.clock = clock
         self._config = RateLimitConfig()
         self._loaded_at = -SETTINGS_TTL
@@ -178,8 +190,8 @@ class RateLimiter:
 
     async def config(self) -> RateLimitConfig:
         now = time.monotonic()
-        if now - self._loaded_at >= SETTINGS_TTL:
-            self._config = RateLimitConfig.from_settings(await Settings(self.store).load())
+        if self.load_settings is not None and now - self._loaded_at >= SETTINGS_TTL:
+            self._config = RateLimitConfig.from_settings(await self.load_settings())
             self._loaded_at = now
         return self._config
 
@@ -200,3 +212,71 @@ class RateLimiter:
             self._next_prune = now + PRUNE_EVERY
             await self.store.execute(_PRUNE, (now,))
         return int(hits) <= rule.max_requests
+
+
+# PocketBase's label format: "METHOD /path", "/path", "name:tag", "*:tag" or a plain tag.
+_LABEL = re.compile(r"^(\w+ /[\w/-]*|/[\w/-]*|\w+:\w+|\*:\w+|\w+)$", re.ASCII)
+_BLANK = FieldError("validation_required", "Cannot be blank.")
+_AT_LEAST_ONE = FieldError(
+    "validation_min_greater_equal_than_required", "Must be no less than 1.", {"threshold": 1}
+)
+
+
+def rate_limit_errors(section: Mapping[str, Any]) -> dict[str, Any]:
+    """PocketBase's validation errors of a ``rateLimits`` section (empty when it is valid)."""
+    errors: dict[str, Any] = {}
+    rules = section.get("rules") or []
+    if section.get("enabled") and not rules:
+        errors["rules"] = _BLANK
+    elif conflict := _conflicting_rule(rules):
+        errors["rules"] = conflict
+    else:
+        by_index = {str(i): e for i, rule in enumerate(rules) if (e := _rule_errors(rule))}
+        if by_index:
+            errors["rules"] = by_index
+    ips: dict[str, FieldError] = {}
+    for i, item in enumerate(section.get("excludedIPs") or []):
+        if not item:
+            ips[str(i)] = _BLANK
+        elif not _networks([item]):
+            ips[str(i)] = FieldError(
+                "validation_invlaid_ip_or_subnet", "Invalid IP or CIDR subnet."
+            )  # sic: PocketBase's code
+    if ips:
+        errors["excludedIPs"] = ips
+    return errors
+
+
+def _conflicting_rule(rules: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The first rule whose ``label@@audience`` is a prefix of an earlier one's, or the reverse."""
+    seen: list[str] = []
+    for i, rule in enumerate(rules):
+        label = str(rule.get("label", ""))
+        key = f"{label}@@{rule.get('audience', '')}"
+        if any(k.startswith(key) or key.startswith(k) for k in seen):
+            message = (
+                f"Rate limit rule configuration with label {label} already exists or "
+                "conflicts with another rule."
+            )
+            error = FieldError("validation_conflicting_rate_limit_rule", message, {"label": label})
+            return {str(i): {"label": error}}
+        seen.append(key)
+    return None
+
+
+def _rule_errors(rule: Mapping[str, Any]) -> dict[str, FieldError]:
+    errors: dict[str, FieldError] = {}
+    label = str(rule.get("label", ""))
+    if not label:
+        errors["label"] = _BLANK
+    elif not _LABEL.match(label):
+        errors["label"] = FieldError("validation_match_invalid", "Must be in a valid format.")
+    for key in ("maxRequests", "duration"):
+        value = int(rule.get(key) or 0)
+        if value == 0:
+            errors[key] = _BLANK
+        elif value < 1:
+            errors[key] = _AT_LEAST_ONE
+    if rule.get("audience", "") not in (AUDIENCE_ALL, AUDIENCE_GUEST, AUDIENCE_AUTH):
+        errors["audience"] = FieldError("validation_in_invalid", "Must be a valid value.")
+    return errors
