@@ -109,3 +109,25 @@ async def test_manager_sees_emails(
     listed = await client.get(f"{USERS}/records", headers={"Authorization": other})
     emails = [item.get("email") for item in listed.json()["items"]]
     assert emails.count(None) == 2  # only their own shows
+
+
+async def test_only_managers_create_verified_records(
+    client: httpx.AsyncClient, people: dict[str, tuple[str, str]]
+) -> None:
+    _, boss = people["boss"]
+    _, other = people["other"]
+    body = {
+        "email": "new@example.com",
+        "password": PASSWORD,
+        "passwordConfirm": PASSWORD,
+        "verified": True,
+    }
+    mismatch = {"code": "validation_values_mismatch", "message": "Values don't match."}
+    for headers in ({}, {"Authorization": other}):
+        refused = await client.post(f"{USERS}/records", headers=headers, json=body)
+        assert refused.status_code == 400
+        assert refused.json()["data"] == {"verified": mismatch}
+    created = await client.post(f"{USERS}/records", headers={"Authorization": boss}, json=body)
+    assert created.status_code == 200, created.text
+    assert created.json()["verified"] is True
+    assert created.json()["email"] == "new@example.com"

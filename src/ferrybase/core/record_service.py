@@ -36,7 +36,7 @@ from ferrybase.core.rules import (
     request_info,
     where,
 )
-from ferrybase.core.values import generate, zero_value
+from ferrybase.core.values import coerce, generate, zero_value
 from ferrybase.errors import (
     BadRequestError,
     ConflictError,
@@ -150,16 +150,31 @@ class Records:
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
         data = await prepare_new(collection, body, caller.auth, self.passwords)
+        wants_verified = _wants_verified(collection, body, caller)
         async with self._writing(tx) as db:
             await check_relations(db, self.collections, collection, data, CREATE_FAILED)
-            await self._insert(db, collection, data)
+            await self._insert(db, collection, data, feed=False)
             # The rule sees the new record as submitted: checked inside the transaction, which
             # a failure rolls back (PocketBase's way).
             if condition is not None and (
                 await self._find_where(db, collection, data["id"], condition) is None
             ):
                 raise BadRequestError(CREATE_FAILED)
-        return Record(collection, data)
+            manager = bool(await self.managed(collection, [data["id"]], caller, db))
+            if wants_verified:
+                # Only a manager may create a verified record; the rule saw it unverified.
+                if not manager:
+                    raise ValidationError({"verified": _MISMATCH}, CREATE_FAILED)
+                data["verified"] = True
+                q = self.store.dialect.quote
+                await db.execute(
+                    f"UPDATE {q(collection.table)} SET {q('verified')} = ? WHERE {q('id')} = ?",
+                    (True, data["id"]),
+                )
+            record = Record(collection, data)
+            await append_change(db, record, CREATE)
+        record.email_visible = manager
+        return record
 
     async def update(
         self,
@@ -299,7 +314,9 @@ class Records:
             async with self.store.transaction() as own:
                 yield own
 
-    async def _insert(self, tx: Executor, collection: Collection, data: dict[str, Any]) -> None:
+    async def _insert(
+        self, tx: Executor, collection: Collection, data: dict[str, Any], *, feed: bool = True
+    ) -> None:
         q = self.store.dialect.quote
         names = list(data)
         try:
@@ -310,7 +327,8 @@ class Records:
             )
         except ConflictError as exc:
             raise _not_unique(exc, CREATE_FAILED) from exc
-        await append_change(tx, Record(collection, data), CREATE)
+        if feed:
+            await append_change(tx, Record(collection, data), CREATE)
 
     async def _update(
         self,
@@ -341,6 +359,17 @@ class Records:
         assert record is not None
         await append_change(tx, record, UPDATE)
         return record
+
+
+_MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
+
+
+def _wants_verified(collection: Collection, body: dict[str, Any], caller: Caller) -> bool:
+    """A create body of a non-superuser that asks for a verified auth record."""
+    field = collection.field("verified")
+    if not collection.is_auth or collection.name == SUPERUSERS or caller.is_superuser:
+        return False
+    return field is not None and "verified" in body and coerce(field, body["verified"]) is True
 
 
 def _param(field: Field | None, value: Any) -> Any:
