@@ -142,6 +142,7 @@ def test_client_ip(headers: dict[str, list[str]], leftmost: bool, expected: str)
             ("users", "POST request-otp", ("requestOTP",)),
         ),
         ("GET", "/api/files/posts/abc/a.png", ("posts", "GET files", ("file",))),
+        ("HEAD", "/api/collections/posts/records", ("posts", "GET records", ("list",))),
         ("PUT", "/api/collections/posts/records", None),
         ("GET", "/api/collections/posts", None),
         ("GET", "/api/collections/meta/scaffolds", None),

@@ -65,8 +65,12 @@ def collection_route(method: str, path: str) -> tuple[str, str, tuple[str, ...]]
             rest = "records/*"
         else:
             return None
-        tags = _COLLECTION_ROUTES.get((method, rest))
-        return None if tags is None or not parts[0] else (parts[0], f"{method} {rest}", tags)
+        # A GET route answers HEAD too, under the GET route's tags and counter.
+        route_method = "GET" if method == "HEAD" else method
+        tags = _COLLECTION_ROUTES.get((route_method, rest))
+        if tags is None or not parts[0]:
+            return None
+        return parts[0], f"{route_method} {rest}", tags
     if path.startswith(_FILES_PREFIX) and method in ("GET", "HEAD"):
         parts = path[len(_FILES_PREFIX) :].split("/")
         if len(parts) == 3 and all(parts):
