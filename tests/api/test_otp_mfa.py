@@ -367,3 +367,20 @@ async def test_refresh_checks_the_auth_rule(
         f"{USERS}/auth-refresh", headers={"Authorization": signed_in.json()["token"]}
     )
     assert refreshed.json() == AUTH_RULE_FAILED
+
+
+async def test_mfa_needs_two_sign_in_methods(
+    client: httpx.AsyncClient, superuser_token: str
+) -> None:
+    response = await client.patch(
+        USERS, headers={"Authorization": superuser_token}, json={"mfa": {"enabled": True}}
+    )
+    assert response.status_code == 400
+    assert response.json()["data"] == {
+        "mfa": {
+            "enabled": {
+                "code": "validation_mfa_not_enough_auths",
+                "message": "MFA requires at least 2 auth methods to be enabled.",
+            }
+        }
+    }

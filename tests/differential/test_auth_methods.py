@@ -159,3 +159,9 @@ def test_impersonate(targets: tuple[Target, Target], duration: Any) -> None:
         path = f"{MEMBERS}/impersonate/{target.member['id']}"
         answers.append(target.answer(target.post(path, body, superuser=True)))
     assert answers[1] == answers[0]
+
+
+def test_mfa_alone_is_refused(targets: tuple[Target, Target]) -> None:
+    body = {"name": "lonely", "type": "auth", "mfa": {"enabled": True}}
+    expected, actual = (t.answer(t.post("/api/collections", body, superuser=True)) for t in targets)
+    assert actual == expected

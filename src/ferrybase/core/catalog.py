@@ -354,6 +354,13 @@ class Catalog:
             identity = self._identity_errors(collection)
             if identity:
                 errors["passwordAuth"] = identity
+            if collection.options["mfa"].get("enabled") and _sign_in_methods(collection) < 2:
+                errors["mfa"] = {
+                    "enabled": FieldError(
+                        "validation_mfa_not_enough_auths",
+                        "MFA requires at least 2 auth methods to be enabled.",
+                    )
+                }
         if errors:
             raise ValidationError(errors, message)
 
@@ -574,6 +581,11 @@ def _parse(
     # An index always belongs to its collection's table, whatever table it names.
     collection.indexes = [with_index_table(ix, collection.name) for ix in collection.indexes]
     return collection
+
+
+def _sign_in_methods(collection: Collection) -> int:
+    options = collection.options
+    return sum(bool(options[name].get("enabled")) for name in ("passwordAuth", "oauth2", "otp"))
 
 
 def _dedupe(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
