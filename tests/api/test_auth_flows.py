@@ -660,3 +660,26 @@ async def test_credentials_never_travel_unencrypted_to_a_remote_server(
         await client.post(f"{USERS}/request-verification", json={"email": "ann@example.com"})
         await flows_of(core).drain()
         assert inbox.sign_ins == [] and inbox.mails == []
+
+
+async def test_reset_password_is_checked_like_the_password_field(
+    client: httpx.AsyncClient, mail_on: str, smtp_inbox: SmtpInbox
+) -> None:
+    await create_user(client, mail_on)
+    await client.post(f"{USERS}/request-password-reset", json={"email": "ann@example.com"})
+    token = (await smtp_inbox.next_mail(0)).token()
+    long = "a" * 72  # within the form's 255, over the field's 71 (PocketBase's answer)
+    body = {"token": token, "password": long, "passwordConfirm": long}
+    response = await client.post(f"{USERS}/confirm-password-reset", json=body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": {
+            "password": {
+                "code": "validation_max_text_constraint",
+                "message": "Must be less than 71 character(s).",
+            }
+        },
+        "message": "Failed to set new password.",
+        "status": 400,
+    }
+    assert (await sign_in(client, "ann@example.com", PASSWORD)).status_code == 200
