@@ -62,7 +62,7 @@ def test_verify_refuses(token: str) -> None:
 
 
 def test_unverified_claims_refuse_other_algorithms() -> None:
-    none_token = jwt.encode({"id": "a"}, None, algorithm="none")
+    none_token = jwt.encode({"id": "a"}, "", algorithm="none")
     with pytest.raises(InvalidTokenError):
         tokens.unverified_claims(none_token)
 
