@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
 
+from ferrybase.api.rate_limits import check_rate_limit
 from ferrybase.core.app import Core
 from ferrybase.core.rate_limits import RateLimiter, RateLimitRule
+from ferrybase.errors import TooManyRequestsError
 
 TOO_MANY = {"data": {}, "message": "Too Many Requests.", "status": 429}
 USER = ("user@example.com", "user-password-1")
@@ -228,3 +231,26 @@ async def test_ended_windows_are_pruned(
     limiter = RateLimiter(core.store, core.settings.load)
     assert await limiter.allow("other", RateLimitRule("x", "", 5, 1))
     assert await core.store.fetch_value('SELECT COUNT(*) FROM "_rateLimits"') == 1
+
+
+async def test_any_settings_change_starts_fresh_windows(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    await limit(client, su, {"label": "/api/health", "maxRequests": 1})
+    assert await statuses(client, 2, "GET", "/api/health") == [200, 429]
+    body = {"meta": {"appName": "Other"}}
+    assert (await client.patch("/api/settings", json=body, headers=su)).status_code == 200
+    assert await statuses(client, 2, "GET", "/api/health") == [200, 429]
+
+
+async def test_inner_requests_of_a_batch_can_be_counted(
+    client: httpx.AsyncClient, su: dict[str, str], posts: None, app: Starlette
+) -> None:
+    await limit(client, su, {"label": "*:create", "maxRequests": 1})
+    await client.get("/api/health")
+    scope = {"type": "http", "app": app, "headers": [], "client": ("127.0.0.1", 1)}
+    request = Request(scope)
+    await check_rate_limit(request, "POST", "/api/collections/posts/records")
+    with pytest.raises(TooManyRequestsError):
+        await check_rate_limit(request, "POST", "/api/collections/posts/records")
+    await check_rate_limit(request, "POST", "/api/collections/notes/records")

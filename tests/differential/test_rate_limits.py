@@ -199,3 +199,15 @@ def test_same_answers(
     assert answers["ferrybase"] == answers["pocketbase"]
     limited = any(status == 429 for status, _ in answers["pocketbase"])
     assert limited is ("not " not in name)  # the scenario shows what it is meant to show
+
+
+def test_any_settings_save_starts_fresh_windows(sides: tuple[Side, Side]) -> None:
+    answers: dict[str, list[int]] = {}
+    for side in sides:
+        side.must(Req("PATCH", "/api/settings", limits([rule("/api/health", 1, duration=47)])))
+        statuses = [side.answer(get("/api/health"))[0] for _ in range(2)]
+        side.must(Req("PATCH", "/api/settings", {"meta": {"appName": f"Renamed {side.name}"}}))
+        statuses += [side.answer(get("/api/health"))[0] for _ in range(2)]
+        side.must(Req("PATCH", "/api/settings", {"meta": {"appName": "Acme"}}))
+        answers[side.name] = statuses
+    assert answers["ferrybase"] == answers["pocketbase"] == [200, 429, 200, 429]

@@ -83,60 +83,70 @@ class RateLimitMiddleware:
         self.app = app
         self._limiter: RateLimiter | None = None
 
-    def limiter(self, core: Core) -> RateLimiter:
+    def limiter(self, scope: Scope) -> RateLimiter:
+        core: Core = scope["app"].state.core
         if self._limiter is None or self._limiter.store is not core.store:
             self._limiter = RateLimiter(core.store, core.settings.load)
+            scope["app"].state.rate_limiter = self._limiter
         return self._limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limiter = self.limiter(scope["app"].state.core)
+        limiter = self.limiter(scope)
         if scope["method"] == "PATCH" and scope["path"] == "/api/settings":
             send = _invalidating(send, limiter)
         config = await limiter.config()
-        if config.enabled and not await self._allowed(scope, limiter):
+        if config.enabled and not await _allowed(
+            Request(scope), limiter, scope["method"], scope["path"]
+        ):
             too_many = error_response(429, TooManyRequestsError.default_message)
             await too_many(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    async def _allowed(self, scope: Scope, limiter: RateLimiter) -> bool:
-        config = await limiter.config()
-        request = Request(scope)
-        ip = config.client_ip(request.headers.getlist, (scope.get("client") or ("", 0))[0])
-        if not ip or config.is_excluded(ip):
-            return True  # PocketBase lets a request without a client address through
-        auth = await auth_of(request) if token_of(request) else GUEST
-        if auth.is_superuser:
+
+async def check_rate_limit(request: Request, method: str, path: str) -> None:
+    """Count one inner request of ``request`` (a batch's sub-request, as PocketBase counts
+    them); raise :class:`TooManyRequestsError` once its window is used up."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None or not (await limiter.config()).enabled:
+        return
+    if not await _allowed(request, limiter, method, path):
+        raise TooManyRequestsError()
+
+
+async def _allowed(request: Request, limiter: RateLimiter, method: str, path: str) -> bool:
+    config = await limiter.config()
+    ip = config.client_ip(request.headers.getlist, request.client.host if request.client else "")
+    if not ip or config.is_excluded(ip):
+        return True  # PocketBase lets a request without a client address through
+    auth = await auth_of(request) if token_of(request) else GUEST
+    if auth.is_superuser:
+        return True
+    audiences = GUEST_AUDIENCES if auth.record is None else AUTH_AUDIENCES
+    route = collection_route(method, path)
+    if route is not None:
+        collection = (await core_of(request)).collections.get(route[0])
+        if collection is None:
+            # Falls through to the handler's 404 uncounted, as in PocketBase, which looks
+            # the collection up before it counts.
             return True
-        audiences = GUEST_AUDIENCES if auth.record is None else AUTH_AUDIENCES
-        method, path = scope["method"], scope["path"]
-        route = collection_route(method, path)
-        collection = None
-        if route is not None:
-            collection = (await core_of(request)).collections.get(route[0])
-        if route is not None and collection is not None:
-            _, pattern, tags = route
-            labels = collection_labels(collection.name, tags, method, path)
-            rule = config.find_rule(labels, audiences)
-            key = f"{collection.id} {pattern} {'+'.join(tags)}"
-        else:
-            # An unknown collection falls through to the handler's 404 uncounted, as in
-            # PocketBase, which looks the collection up before it counts.
-            if route is not None:
-                return True
-            rule = config.find_rule(path_labels(method, path), audiences)
-            key = rule.label if rule is not None else ""
-        if rule is None:
-            return True
-        try:
-            return await limiter.allow(f"{config.fingerprint}|{key}{rule.audience}|{ip}", rule)
-        except StoreError:
-            # The limiter fails open: a database hiccup costs a request's limit, not the request.
-            log.warning("rate limit not counted", exc_info=True)
-            return True
+        _, pattern, tags = route
+        rule = config.find_rule(collection_labels(collection.name, tags, method, path), audiences)
+        key = f"{collection.id} {pattern} {'+'.join(tags)}"
+    else:
+        rule = config.find_rule(path_labels(method, path), audiences)
+        key = rule.label if rule is not None else ""
+    if rule is None:
+        return True
+    try:
+        return await limiter.allow(f"{config.fingerprint}|{key}{rule.audience}|{ip}", rule)
+    except StoreError:
+        # The limiter fails open: a database hiccup costs a request's limit, not the request.
+        log.warning("rate limit not counted", exc_info=True)
+        return True
 
 
 def _invalidating(send: Send, limiter: RateLimiter) -> Send:

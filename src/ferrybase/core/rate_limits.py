@@ -76,8 +76,8 @@ class RateLimitConfig:
     excluded: tuple[_Network, ...] = ()
     proxy_headers: tuple[str, ...] = ()
     use_leftmost_ip: bool = False
-    # Part of every counter's key: changed rules start from fresh windows, as PocketBase
-    # drops its limiters when the settings change.
+    # Part of every counter's key: changed settings start fresh windows, as PocketBase
+    # drops its limiters whenever the settings are saved.
     fingerprint: str = ""
     _prefix_rules: tuple[RateLimitRule, ...] = field(default=(), repr=False)
 
@@ -94,7 +94,8 @@ class RateLimitConfig:
             )
             for r in section.get("rules") or ()
         )
-        digest = hashlib.blake2b(orjson.dumps(section), digest_size=6).hexdigest()
+        document = orjson.dumps(settings, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.blake2b(document, digest_size=6).hexdigest()
         return cls(
             enabled=bool(section.get("enabled")),
             rules=rules,
