@@ -8,8 +8,10 @@ well-formed id that matches no row, after the same work, so the answer tells not
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from contextlib import suppress
 
 from ferrybase.core.collections import Collection
 from ferrybase.core.mails import OTP as OTP_TEMPLATE
@@ -24,6 +26,7 @@ from ferrybase.core.value_checks import is_email
 from ferrybase.core.values import generate
 from ferrybase.errors import (
     BadRequestError,
+    FerrybaseError,
     FieldError,
     ForbiddenError,
     TooManyRequestsError,
@@ -39,6 +42,16 @@ TOO_MANY = "Too many attempts, please try again later with a new OTP."
 _ATTEMPTS = RateLimitRule("@pb_otp", "@all", 180, 5)
 # PocketBase reuses the newest code once a record has this many live ones.
 _MAX_LIVE = 10
+
+
+# Mails still being sent: kept referenced until done (asyncio holds tasks weakly).
+_SENDING: set[asyncio.Task[None]] = set()
+
+
+async def drain() -> None:
+    """Wait for the OTP mails being sent (tests, and a graceful shutdown)."""
+    while _SENDING:
+        await asyncio.gather(*_SENDING, return_exceptions=True)
 
 
 class OTPs:
@@ -81,7 +94,11 @@ class OTPs:
             otps,
             {"collectionRef": collection.id, "recordRef": record.id, "password": hashed},
         )
-        await self._send(record, otp, code)
+        # Mailed in the background, as PocketBase does: the answer must not wait for SMTP, or
+        # its timing would tell known addresses from unknown ones.
+        task = asyncio.get_running_loop().create_task(self._send(record, otp, code))
+        _SENDING.add(task)
+        task.add_done_callback(_SENDING.discard)
         return otp.id
 
     async def authenticate(
@@ -145,17 +162,22 @@ class OTPs:
         return str(rows[0]["id"]) if len(live) >= _MAX_LIVE else None
 
     async def _send(self, record: Record, otp: Record, code: str) -> None:
-        settings = await self.settings.load()
-        mail = render_mail(record, OTP_TEMPLATE, settings, {"{OTP}": code, "{OTP_ID}": otp.id})
         otps = otp.collection
         try:
+            settings = await self.settings.load()
+            values = {"{OTP}": code, "{OTP_ID}": otp.id}
+            mail = render_mail(record, OTP_TEMPLATE, settings, values)
             await self.mailer.send(mail)
-        except Exception:
+        except Exception as exc:
             # As PocketBase: a code that could not be sent is of no use to anybody.
-            log.exception("failed to send the OTP email of %s", otp.id)
-            await self.records.delete(otps, otp.id, system_caller(self.records))
+            log.error("failed to send the OTP mail of %s: %s", otp.id, type(exc).__name__)
+            with suppress(FerrybaseError):
+                await self.records.delete(otps, otp.id, system_caller(self.records))
             return
-        await self.records.write_fields(otps, otp.id, {"sentTo": mail.to})
+        try:
+            await self.records.write_fields(otps, otp.id, {"sentTo": mail.to})
+        except FerrybaseError as exc:  # already used or deleted: nothing to mark
+            log.info("OTP %s not marked as sent: %s", otp.id, exc.message)
 
     async def _random_password(self, collection: Collection) -> dict[str, object]:
         token_key = collection.field("tokenKey")
