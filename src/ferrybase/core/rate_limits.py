@@ -13,10 +13,14 @@ the first request at or after its end opens the next one. Refused requests do no
 The windows live in the ``_rateLimits`` table so every worker and node shares them. One
 statement both counts and answers (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``), so two
 processes can never both let request ``maxRequests + 1`` through: the row is locked (PostgreSQL)
-or the database is (SQLite) while it is counted. Ended windows are pruned once a minute.
+or the database is (SQLite) while it is counted. Window times are whole seconds of the clock
+of the process counting (nodes need synchronised clocks). Each process prunes ended windows
+once a minute.
 
 Settings are re-read at most every :data:`SETTINGS_TTL` seconds (and at once in the process
-that changed them), so another worker or node follows a change within that bound.
+that changed them), so another worker or node follows a change within that bound. A digest of
+the settings is part of every key, so a settings change starts fresh windows, as PocketBase's
+reload does (a change undone within a window finds that window again).
 """
 
 from __future__ import annotations
