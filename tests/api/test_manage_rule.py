@@ -131,3 +131,34 @@ async def test_only_managers_create_verified_records(
     assert created.status_code == 200, created.text
     assert created.json()["verified"] is True
     assert created.json()["email"] == "new@example.com"
+
+
+async def test_manager_sees_emails_in_expand(
+    client: httpx.AsyncClient, superuser_token: str, people: dict[str, tuple[str, str]]
+) -> None:
+    created = await client.post(
+        "/api/collections",
+        headers={"Authorization": superuser_token},
+        json={
+            "name": "notes",
+            "listRule": "",
+            "fields": [
+                {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_"},
+            ],
+        },
+    )
+    assert created.status_code == 200, created.text
+    worker_id, _ = people["worker"]
+    note = await client.post(
+        "/api/collections/notes/records",
+        headers={"Authorization": superuser_token},
+        json={"owner": worker_id},
+    )
+    assert note.status_code == 200, note.text
+    for name, visible in (("boss", True), ("other", False)):
+        listed = await client.get(
+            "/api/collections/notes/records?expand=owner",
+            headers={"Authorization": people[name][1]},
+        )
+        owner = listed.json()["items"][0]["expand"]["owner"]
+        assert ("email" in owner) is visible, name

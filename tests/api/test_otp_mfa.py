@@ -12,6 +12,7 @@ from ferrybase.core import mfa as mfa_module
 from ferrybase.core import otp as otp_module
 from ferrybase.core.app import Core
 from ferrybase.core.ports import Mail, RecordingMailer
+from tests.conftest import SU_EMAIL
 
 USERS = "/api/collections/users"
 PASSWORD = "pass12345678"
@@ -404,3 +405,29 @@ async def test_a_code_that_cannot_be_mailed_is_dropped(
     await otp_module.drain()
     otp_id = response.json()["otpId"]
     assert await core.store.fetch_one('SELECT * FROM "_otps" WHERE "id" = ?', (otp_id,)) is None
+
+
+async def test_superuser_otp(client: httpx.AsyncClient, core: Core, superuser_token: str) -> None:
+    patch = await client.patch(
+        "/api/collections/_superusers",
+        headers={"Authorization": superuser_token},
+        json={"otp": {"enabled": True}},
+    )
+    assert patch.status_code == 200, patch.text
+    sent = len(core.mailer.sent) if isinstance(core.mailer, RecordingMailer) else 0
+    response = await client.post(
+        "/api/collections/_superusers/request-otp", json={"email": SU_EMAIL}
+    )
+    await otp_module.drain()
+    assert isinstance(core.mailer, RecordingMailer)
+    match = re.search(r"<strong>(\d+)</strong>", core.mailer.sent[sent].html)
+    assert match is not None
+    signed_in = await client.post(
+        "/api/collections/_superusers/auth-with-otp",
+        json={"otpId": response.json()["otpId"], "password": match.group(1)},
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    collections = await client.get(
+        "/api/collections", headers={"Authorization": signed_in.json()["token"]}
+    )
+    assert collections.status_code == 200

@@ -98,6 +98,7 @@ class Records:
         if tree or text:
             expander = Expander(self.store, self.collections, self.store.dialect, caller)
             await expander.expand(records, tree)
+            await self._mark_managed_expanded(records, caller)
 
     async def list(
         self,
@@ -283,6 +284,20 @@ class Records:
         ids = await self.managed(records[0].collection, [r.id for r in records], caller)
         for record in records:
             record.email_visible = record.id in ids
+
+    async def _mark_managed_expanded(self, records: Sequence[Record], caller: Caller) -> None:
+        """Managers see the email of the auth records they manage in ``expand`` too."""
+        by_collection: dict[str, list[Record]] = {}
+        pending = list(records)
+        while pending:
+            record = pending.pop()
+            for value in (record.expand or {}).values():
+                for related in value if isinstance(value, list) else [value]:
+                    if related.collection.is_auth:
+                        by_collection.setdefault(related.collection.id, []).append(related)
+                    pending.append(related)
+        for group in by_collection.values():
+            await self.mark_managed(group, caller)
 
     async def write_fields(
         self, collection: Collection, record_id: str, values: dict[str, Any]
