@@ -166,3 +166,24 @@ async def test_concurrent_increments_are_never_lost(
 
     await asyncio.gather(*(one_client() for _ in range(20)))
     assert (await client.get(url)).json()["n"] == 200
+
+
+async def test_batch_items_count_against_rate_limits(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    await enable_batch(client, su)
+    limits = {
+        "rateLimits": {
+            "enabled": True,
+            "rules": [
+                {"label": "kitchen:create", "audience": "", "duration": 60, "maxRequests": 2}
+            ],
+        }
+    }
+    assert (await client.patch("/api/settings", json=limits, headers=su)).status_code == 200
+    item = {"method": "POST", "url": URL, "body": {"t": "x"}}
+    response = await client.post("/api/batch", json={"requests": [item, item, item]})
+    assert response.status_code == 400
+    failure = response.json()["data"]["requests"]["2"]
+    assert failure["code"] == "batch_request_failed"
+    assert failure["response"] == {"data": {}, "message": "Too Many Requests.", "status": 429}

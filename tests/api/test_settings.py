@@ -113,3 +113,14 @@ async def test_enabled_sections_are_validated(
     response = await client.patch("/api/settings", json=body, headers=su)
     assert response.status_code == 400
     assert response.json()["data"][path[0]][path[1]]["code"] == code
+
+
+async def test_rate_limit_rules_are_validated(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    body = {"rateLimits": {"enabled": True, "rules": [], "excludedIPs": ["not-an-ip"]}}
+    response = await client.patch("/api/settings", json=body, headers=su)
+    assert response.status_code == 400
+    errors = response.json()["data"]["rateLimits"]
+    assert errors["rules"]["code"] == "validation_required"
+    assert errors["excludedIPs"]["0"]["code"] == "validation_invlaid_ip_or_subnet"

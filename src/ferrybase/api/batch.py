@@ -18,6 +18,7 @@ from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
 from ferrybase.api.errors import INTERNAL_MESSAGE, status_of
 from ferrybase.api.fields import apply_fields
+from ferrybase.api.rate_limits import check_rate_limit
 from ferrybase.api.responses import json_response
 from ferrybase.core.app import Core
 from ferrybase.core.ports import Executor
@@ -48,6 +49,13 @@ async def batch(request: Request) -> Response:
     except InvalidBodyError as exc:
         raise BadRequestError("Failed to read the submitted batch data.") from exc
     items = _validated(body.get("requests"), int(options["maxRequests"]))
+    # Each inner request counts against the rate limits as a request of its own would; counted
+    # before the transaction, whose write lock the counters' own writes would wait for.
+    for index, item in enumerate(items):
+        try:
+            await check_rate_limit(request, str(item["method"]).upper(), urlsplit(item["url"]).path)
+        except FerrybaseError as exc:
+            raise _failed(index, exc) from exc
     results: list[dict[str, Any]] = []
     try:
         async with asyncio.timeout(float(options["timeout"]) or None):

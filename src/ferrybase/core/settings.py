@@ -13,6 +13,7 @@ from typing import Any
 
 from ferrybase.core.dates import now_text
 from ferrybase.core.ports import Executor, Json, Store
+from ferrybase.core.rate_limits import rate_limit_errors
 from ferrybase.core.value_checks import is_url
 from ferrybase.errors import FieldError, FieldErrors, InvalidBodyError, ValidationError
 
@@ -248,19 +249,7 @@ def _validate(settings: dict[str, Any]) -> dict[str, FieldErrors]:
             for key in path[:-1]:
                 node = node.setdefault(key, {})
             node[path[-1]] = error
-    for i, rule in enumerate(settings["rateLimits"]["rules"]):
-        rule_errors: dict[str, FieldError] = {}
-        if not rule.get("label"):
-            rule_errors["label"] = FieldError("validation_required", "Cannot be blank.")
-        for key in ("duration", "maxRequests"):
-            if int(rule.get(key) or 0) < 1:
-                rule_errors[key] = FieldError(
-                    "validation_min_greater_equal_than_required",
-                    "Must be no less than 1.",
-                    {"threshold": 1},
-                )
-        if rule.get("audience", "") not in ("", "@guest", "@auth"):
-            rule_errors["audience"] = FieldError("validation_in_invalid", "Must be a valid value.")
-        if rule_errors:
-            errors.setdefault("rateLimits", {}).setdefault("rules", {})[str(i)] = rule_errors
+    limits = rate_limit_errors(settings["rateLimits"])
+    if limits:
+        errors["rateLimits"] = limits
     return errors
