@@ -431,3 +431,23 @@ async def test_superuser_otp(client: httpx.AsyncClient, core: Core, superuser_to
         "/api/collections", headers={"Authorization": signed_in.json()["token"]}
     )
     assert collections.status_code == 200
+
+
+async def test_expired_codes_and_sessions_are_swept(
+    client: httpx.AsyncClient, core: Core, superuser_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await configure(client, superuser_token, otp={"enabled": True}, mfa={"enabled": True})
+    await create_user(client, "u1@example.com")
+    otp_id, _ = await request_code(client, core, "u1@example.com")
+    first = await client.post(
+        f"{USERS}/auth-with-password", json={"identity": "u1@example.com", "password": PASSWORD}
+    )
+    mfa_id = first.json()["mfaId"]
+    assert await mfa_module.prune_expired(core.records, force=True) == 0
+    real_now = mfa_module.now
+    monkeypatch.setattr(mfa_module, "now", lambda: real_now() + timedelta(seconds=200))
+    assert await mfa_module.prune_expired(core.records, force=True) == 1  # the code (180 s)
+    assert await core.store.fetch_one('SELECT 1 FROM "_otps" WHERE "id" = ?', (otp_id,)) is None
+    monkeypatch.setattr(mfa_module, "now", lambda: real_now() + timedelta(seconds=601))
+    assert await mfa_module.prune_expired(core.records, force=True) == 1  # the session (600 s)
+    assert await core.store.fetch_one('SELECT 1 FROM "_mfas" WHERE "id" = ?', (mfa_id,)) is None

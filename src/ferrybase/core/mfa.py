@@ -8,10 +8,12 @@ PocketBase's ``checkMFA``. Also here: :func:`matches_rule`, a rule tested agains
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from ferrybase.core.collections import SUPERUSERS
+from ferrybase.core.dates import format_datetime
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import Auth, Record
 from ferrybase.core.rules import Caller, request_info, where
@@ -19,6 +21,7 @@ from ferrybase.errors import BadRequestError, NotFoundError
 from ferrybase.filter import compile_filter
 
 MFAS = "_mfas"
+OTPS = "_otps"
 
 METHOD_PASSWORD = "password"
 METHOD_OTP = "otp"
@@ -61,6 +64,39 @@ async def matches_rule(records: Records, record: Record, rule: str, caller: Call
     return await records.store.fetch_one(sql, (record.id, *params)) is not None
 
 
+# Expired sessions and codes are swept at most this often per process (PocketBase: hourly).
+PRUNE_EVERY = 600.0
+_next_prune = 0.0
+
+
+async def prune_expired(records: Records, *, force: bool = False) -> int:
+    """Delete the ``_mfas`` and ``_otps`` rows older than their collection's duration;
+    returns how many went. Runs at most every :data:`PRUNE_EVERY` seconds unless ``force``."""
+    global _next_prune
+    if not force and time.monotonic() < _next_prune:
+        return 0
+    _next_prune = time.monotonic() + PRUNE_EVERY
+    caller = system_caller(records)
+    q = records.store.dialect.quote
+    deleted = 0
+    for collection in records.collections.all():
+        if not collection.is_auth:
+            continue
+        for table, option in ((MFAS, "mfa"), (OTPS, "otp")):
+            duration = int(collection.options[option].get("duration") or 0)
+            cutoff = format_datetime(now() - timedelta(seconds=duration))
+            rows = await records.store.fetch_all(
+                f"SELECT {q('id')} FROM {q(table)} "
+                f"WHERE {q('collectionRef')} = ? AND {q('created')} < ?",
+                (collection.id, cutoff),
+            )
+            for row in rows:
+                with suppress(NotFoundError):
+                    await records.delete(records.collection(table), str(row["id"]), caller)
+                    deleted += 1
+    return deleted
+
+
 class MFAs:
     """Opens and closes the MFA sessions of auth records."""
 
@@ -79,6 +115,7 @@ class MFAs:
         if not await self._wanted(record, str(options.get("rule") or ""), caller):
             return ""
         sessions = self.records.collection(MFAS)
+        await prune_expired(self.records)
         if not mfa_id:
             session = await self.records.insert_fields(
                 sessions,

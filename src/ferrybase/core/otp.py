@@ -16,7 +16,7 @@ from contextlib import suppress
 from ferrybase.core.collections import Collection
 from ferrybase.core.mails import OTP as OTP_TEMPLATE
 from ferrybase.core.mails import render_mail
-from ferrybase.core.mfa import has_expired, system_caller
+from ferrybase.core.mfa import OTPS, has_expired, prune_expired, system_caller
 from ferrybase.core.ports import Mailer, Passwords
 from ferrybase.core.rate_limits import RateLimiter, RateLimitRule
 from ferrybase.core.record_service import Records
@@ -35,7 +35,6 @@ from ferrybase.errors import (
 
 log = logging.getLogger("ferrybase.otp")
 
-OTPS = "_otps"
 DISABLED = "The collection is not configured to allow OTP authentication."
 INVALID = "Invalid or expired OTP."
 TOO_MANY = "Too many attempts, please try again later with a new OTP."
@@ -83,6 +82,7 @@ class OTPs:
         code = "".join(secrets.choice("0123456789") for _ in range(length))
         # Hash even when nobody has the address, so both answers cost the same.
         hashed = await self.passwords.hash(code)
+        await prune_expired(self.records)
         record = await self.records.find_by(collection, "email", email)
         if record is None:
             return generate("[a-z0-9]{15}")
