@@ -441,3 +441,21 @@ async def test_list_filter_and_sort(client: httpx.AsyncClient, su: dict[str, str
     for params in ({"filter": "nope = 1"}, {"sort": "nope"}):
         bad = await client.get("/api/collections", params=params, headers=su)
         assert bad.status_code == 400
+
+
+async def test_partial_auth_options_keep_the_rest(
+    client: httpx.AsyncClient, su: dict[str, str]
+) -> None:
+    on = await client.patch(
+        "/api/collections/users", json={"otp": {"enabled": True, "length": 6}}, headers=su
+    )
+    assert on.status_code == 200, on.text
+    longer = await client.patch(
+        "/api/collections/users", json={"otp": {"duration": 900}}, headers=su
+    )
+    assert longer.json()["otp"] | {"emailTemplate": None} == {
+        "enabled": True,
+        "duration": 900,
+        "length": 6,
+        "emailTemplate": None,
+    }

@@ -370,3 +370,16 @@ async def test_oauth2_redirect_failure(
     response = await client.request(method, "/api/oauth2-redirect" + query, data=form)
     assert response.status_code == (307 if method == "GET" else 303)
     assert response.headers["location"] == "../_/#/auth/oauth2-redirect-failure"
+
+
+async def test_auth_methods_lists_the_configured_provider(
+    client: httpx.AsyncClient, superuser_token: str, oidc_server: OidcServer
+) -> None:
+    await configure(client, superuser_token, oidc_server)
+    methods = (await client.get("/api/collections/users/auth-methods")).json()
+    assert methods["oauth2"]["enabled"] is True
+    [provider] = methods["oauth2"]["providers"]
+    assert provider["name"] == "oidc"
+    assert provider["codeChallengeMethod"] == "S256"
+    assert provider["authURL"].endswith("&redirect_uri=")
+    assert [p["name"] for p in methods["authProviders"]] == ["oidc"]

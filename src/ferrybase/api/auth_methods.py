@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ferrybase.api.auth_oauth2 import PROVIDERS
 from ferrybase.api.context import core_of
 from ferrybase.api.responses import json_response
 from ferrybase.core.collections import Collection
@@ -46,10 +47,12 @@ def oauth2_methods(collection: Collection) -> dict[str, Any]:
     (``name``, ``displayName``, ``logo``, ``state``, ``authURL``, ``authUrl``,
     ``codeVerifier``, ``codeChallenge``, ``codeChallengeMethod``).
 
-    Ferrybase has no OAuth2 providers yet, so this is the disabled shape; the OAuth2 work
-    fills it in (and ``authProviders`` follows, without logos).
+    ``authProviders`` (the legacy key) follows from it, without logos.
     """
-    return {"providers": [], "enabled": False}
+    return {
+        "providers": PROVIDERS.auth_methods(collection),
+        "enabled": bool((collection.options.get("oauth2") or {}).get("enabled")),
+    }
 
 
 def _switch(options: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import re
 import time
 from typing import Any
 
+from ferrybase.core.auth_options import AUTH_OPTION_DEFAULTS
 from ferrybase.core.collections import (
     AUTH,
     BASE,
@@ -256,7 +257,13 @@ class Catalog:
             )
             raise ValidationError({"type": changed_type}, message)
         merged = previous.to_api()
-        merged.update(copy.deepcopy(data))
+        for key, value in copy.deepcopy(data).items():
+            # An auth option object given in part keeps the parts not given, as PocketBase
+            # does (``{"otp": {"duration": 900}}`` leaves ``otp.enabled`` as it was).
+            if key in AUTH_OPTION_DEFAULTS and isinstance(value, dict):
+                merged[key] = _merged(merged.get(key), value)
+            else:
+                merged[key] = value
         merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
         collection = _parse(merged, message, keep_secrets=previous)
         if collection.is_auth and (collection.rules.get("authRule") or "") != (
@@ -532,6 +539,13 @@ def _import_failure(data: dict[str, Any], exc: ValidationError) -> ValidationErr
         },
         IMPORT_FAILED,
     )
+
+
+def _merged(base: Any, patch: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base) if isinstance(base, dict) else {}
+    for key, value in patch.items():
+        out[key] = _merged(out.get(key), value) if isinstance(value, dict) else value
+    return out
 
 
 def _field_errors(found: dict[str, Any]) -> FieldErrors:
