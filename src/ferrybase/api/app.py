@@ -30,9 +30,16 @@ from ferrybase.errors import FerrybaseError
 RECORDS = "/api/collections/{collection}/records"
 AUTH = "/api/collections/{collection}"
 
+# Starlette tries routes in order: the busiest come first.
 ROUTES = [
     # health
     Route("/api/health", health.health, methods=["GET"]),
+    # records
+    Route(RECORDS, records.list_records, methods=["GET"]),
+    Route(RECORDS, records.create_record, methods=["POST"]),
+    Route(RECORDS + "/{id}", records.view_record, methods=["GET"]),
+    Route(RECORDS + "/{id}", records.update_record, methods=["PATCH"]),
+    Route(RECORDS + "/{id}", records.delete_record, methods=["DELETE"]),
     # settings
     Route("/api/settings", settings.view_settings, methods=["GET"]),
     Route("/api/settings", settings.update_settings, methods=["PATCH"]),
@@ -66,12 +73,6 @@ ROUTES = [
     Route(f"{AUTH}/impersonate/{{id}}", auth_impersonate.impersonate, methods=["POST"]),
     # batch
     Route("/api/batch", batch.batch, methods=["POST"]),
-    # records
-    Route(RECORDS, records.list_records, methods=["GET"]),
-    Route(RECORDS, records.create_record, methods=["POST"]),
-    Route(RECORDS + "/{id}", records.view_record, methods=["GET"]),
-    Route(RECORDS + "/{id}", records.update_record, methods=["PATCH"]),
-    Route(RECORDS + "/{id}", records.delete_record, methods=["DELETE"]),
 ]
 
 
