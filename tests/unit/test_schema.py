@@ -54,7 +54,7 @@ def test_translate_index_refuses_anything_else(sql: str) -> None:
 @pytest.mark.parametrize(
     ("field", "sqlite", "postgres"),
     [
-        (Field("t", "text"), "TEXT NOT NULL DEFAULT ''", 'TEXT COLLATE "C" NOT NULL DEFAULT \'\''),
+        (Field("t", "text"), "TEXT NOT NULL DEFAULT ''", "TEXT COLLATE \"C\" NOT NULL DEFAULT ''"),
         (Field("n", "number"), "NUMERIC NOT NULL DEFAULT 0", "DOUBLE PRECISION NOT NULL DEFAULT 0"),
         (Field("b", "bool"), "BOOLEAN NOT NULL DEFAULT FALSE", "BOOLEAN NOT NULL DEFAULT FALSE"),
         (Field("j", "json"), "JSON DEFAULT NULL", "JSONB DEFAULT NULL"),
@@ -66,7 +66,7 @@ def test_translate_index_refuses_anything_else(sql: str) -> None:
         (
             Field("r", "relation", options={"maxSelect": 1}),
             "TEXT NOT NULL DEFAULT ''",
-            'TEXT COLLATE "C" NOT NULL DEFAULT \'\'',
+            "TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
         ),
         (
             Field("g", "geoPoint"),
