@@ -438,6 +438,49 @@ async function main() {
   err = await failure(P.delete(created[3].id));
   check("delete again -> 404", err?.status === 404, errText(err));
 
+  // --- expand ------------------------------------------------------------------------------
+  const withAuthor = await P.getOne(created[4].id, { expand: "author" });
+  check(
+    "getOne with expand of a relation",
+    withAuthor.expand?.author?.id === aliceRec.id && withAuthor.expand.author.name === "Alice",
+    withAuthor,
+  );
+  const bobView = await bob.collection(postsName).getOne(created[4].id, { expand: "author" });
+  check(
+    "expand leaves out what the caller may not view",
+    bobView.id === created[4].id && !bobView.expand?.author,
+    bobView,
+  );
+  const expandedList = await P.getList(1, 5, { expand: "author", sort: "title" });
+  check(
+    "getList with expand",
+    expandedList.items.length > 0 && expandedList.items.every((i) => i.expand?.author?.id === aliceRec.id),
+    expandedList.items.map((i) => i.expand),
+  );
+  const back = await alice.collection("users").getOne(aliceRec.id, {
+    expand: `${postsName}_via_author`,
+  });
+  const backItems = back.expand?.[`${postsName}_via_author`] ?? [];
+  check(
+    "expand of a back-relation",
+    Array.isArray(backItems) && backItems.length > 0 && backItems.every((i) => i.author === aliceRec.id),
+    back.expand,
+  );
+
+  // --- password change ----------------------------------------------------------------------
+  const oldToken = alice.authStore.token;
+  await alice.collection("users").update(aliceRec.id, {
+    oldPassword: "alicepass123",
+    password: "alicepass456",
+    passwordConfirm: "alicepass456",
+  });
+  const stale = new PocketBase(BASE);
+  stale.authStore.save(oldToken, null);
+  err = await failure(stale.collection("users").authRefresh());
+  check("a password change revokes the earlier token", err?.status === 401, errText(err));
+  const again = await alice.collection("users").authWithPassword(aliceEmail, "alicepass456");
+  check("sign in with the new password", again.record?.id === aliceRec.id, again.record);
+
   // Deleting a user clears the optional relation of their posts.
   check("superuser deletes a user", (await admin.collection("users").delete(aliceRec.id)) === true);
   const orphan = await admin.collection(postsName).getOne(created[4].id);

@@ -22,7 +22,7 @@ from tests.support.sdk import node_binary, sdk_dir
 
 SCRIPT = Path(__file__).with_name("scenario.mjs")
 # How many checks the scenario makes; a run that stops early or skips checks fails.
-EXPECTED_CHECKS = 58
+EXPECTED_CHECKS = 64
 
 
 async def run_scenario(url: str) -> tuple[int, list[dict[str, Any]], str]:
