@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ferrybase.api.auth_password import _auth_response
+from ferrybase.api.auth_password import auth_response
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import core_of, superuser_of
 from ferrybase.errors import FieldError, InvalidBodyError, NotFoundError, ValidationError
@@ -37,4 +37,4 @@ async def impersonate(request: Request) -> Response:
             }
         )
     token = core.auth.impersonate(record, int(duration))
-    return await _auth_response(request, token, record)
+    return await auth_response(request, token, record)

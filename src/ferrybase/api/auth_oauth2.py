@@ -15,15 +15,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ferrybase.api.auth_password import mfa_id_of
+from ferrybase.api.auth_password import auth_response, mfa_id_of
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
-from ferrybase.api.responses import json_response
 from ferrybase.auth.oauth2 import Providers
 from ferrybase.core.mfa import METHOD_OAUTH2
 from ferrybase.core.oauth2 import OAuth2
-from ferrybase.core.records import Auth
-from ferrybase.core.rules import Caller
 from ferrybase.errors import FerrybaseError
 
 PROVIDERS = Providers()
@@ -56,19 +53,14 @@ async def auth_with_oauth2(request: Request) -> Response:
     result = await OAuth2(core.records, PROVIDERS).sign_in(collection, body, caller)
     record = result.record
     # As PocketBase: the record is made or linked first; then the auth rule and MFA apply.
-    await core.auth.check_auth_rule(record, caller)
-    pending = await core.auth.second_factor(record, METHOD_OAUTH2, mfa_id_of(request, body), caller)
-    if pending:
-        return json_response({"mfaId": pending}, 401)
-    if "expand" in request.query_params:
-        caller = Caller(Auth(record), query=dict(request.query_params))
-        await core.records.expand([record], request.query_params["expand"], caller)
-    response = {
-        "record": record.public(Auth(record)),  # the signed-in record sees its own email
-        "token": core.auth.issue_token(record),
-        "meta": result.user.meta(result.is_new),
-    }
-    return json_response(response, request=request)
+    return await auth_response(
+        request,
+        core.auth.issue_token(record),
+        record,
+        METHOD_OAUTH2,
+        mfa_id_of(request, body),
+        extra={"meta": result.user.meta(result.is_new)},
+    )
 
 
 async def oauth2_redirect(request: Request) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ferrybase.api.auth_password import _auth_response, mfa_id_of
+from ferrybase.api.auth_password import auth_response, mfa_id_of
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import core_of
 from ferrybase.api.responses import json_response
@@ -42,7 +42,7 @@ async def auth_with_otp(request: Request) -> Response:
     client = request.client.host if request.client else ""
     record = await otps.authenticate(collection, body.get("otpId"), body.get("password"), client)
     token = core.auth.issue_token(record)
-    return await _auth_response(request, token, record, METHOD_OTP, mfa_id_of(request, body))
+    return await auth_response(request, token, record, METHOD_OTP, mfa_id_of(request, body))
 
 
 def _strings_only(body: dict[str, Any], *names: str) -> None:

@@ -28,7 +28,7 @@ async def auth_with_password(request: Request) -> Response:
             raise InvalidBodyError()
     record = await core.auth.with_password(collection, identity, password, identity_field)
     token = core.auth.issue_token(record)
-    return await _auth_response(request, token, record, METHOD_PASSWORD, mfa_id_of(request, body))
+    return await auth_response(request, token, record, METHOD_PASSWORD, mfa_id_of(request, body))
 
 
 async def auth_refresh(request: Request) -> Response:
@@ -39,7 +39,7 @@ async def auth_refresh(request: Request) -> Response:
     # Only refreshable tokens are renewed; an impersonation token comes back as it is.
     if core.auth.tokens.unverified_claims(token).get("refreshable") is True:
         token = core.auth.issue_token(record)
-    return await _auth_response(request, token, record)
+    return await auth_response(request, token, record)
 
 
 def mfa_id_of(request: Request, body: dict[str, Any]) -> str:
@@ -50,11 +50,17 @@ def mfa_id_of(request: Request, body: dict[str, Any]) -> str:
     return value
 
 
-async def _auth_response(
-    request: Request, token: str, record: Record, method: str = "", mfa_id: str = ""
+async def auth_response(
+    request: Request,
+    token: str,
+    record: Record,
+    method: str = "",
+    mfa_id: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    """``{record, token}`` once the auth rule holds and, for a sign-in by ``method``, MFA is
-    satisfied; else ``401 {"mfaId"}`` (no envelope), as PocketBase's recordAuthResponse.
+    """``{record, token}`` (plus ``extra``, e.g. OAuth2's ``meta``) once the auth rule holds
+    and, for a sign-in by ``method``, MFA is satisfied; else ``401 {"mfaId"}`` (no
+    envelope), as PocketBase's recordAuthResponse.
 
     ``method`` is ``""`` for refresh and impersonation, which never ask for a second factor.
     """
@@ -68,5 +74,5 @@ async def _auth_response(
     if "expand" in request.query_params:
         caller = Caller(Auth(record), query=dict(request.query_params))
         await core.records.expand([record], request.query_params["expand"], caller)
-    body = {"record": record.public(Auth(record)), "token": token}
+    body = {"record": record.public(Auth(record)), "token": token, **(extra or {})}
     return json_response(body, request=request)
