@@ -13,7 +13,19 @@ from typing import Any
 
 import pytest
 
-from tests.support.differential import Case, Req, Side, connect, explain, q, run_case
+from tests.support.differential import (
+    Case,
+    Req,
+    Side,
+    connect,
+    delete,
+    explain,
+    get,
+    patch,
+    post,
+    q,
+    run_case,
+)
 from tests.support.pocketbase import PocketBase
 from tests.support.servers import Server
 
@@ -85,22 +97,6 @@ def sides(pocketbase: PocketBase, ferrybase: Server) -> Iterator[tuple[Side, Sid
         for side in built:
             teardown_world(side)
             side.client.close()
-
-
-def get(path: str, actor: str = "superuser") -> Req:
-    return Req("GET", path, actor=actor)
-
-
-def post(path: str, body: Any, actor: str = "superuser") -> Req:
-    return Req("POST", path, body, actor=actor)
-
-
-def patch(path: str, body: Any, actor: str = "superuser") -> Req:
-    return Req("PATCH", path, body, actor=actor)
-
-
-def delete(path: str, actor: str = "superuser") -> Req:
-    return Req("DELETE", path, actor=actor)
 
 
 def drop(name: str) -> Req:

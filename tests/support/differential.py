@@ -184,3 +184,20 @@ def explain(differences: list[tuple[str, Any, Any]]) -> str:
 def q(value: str) -> str:
     """``value`` encoded for a query string."""
     return quote(value, safe="")
+
+
+# Requests as a named actor (``superuser`` unless given).
+def get(path: str, actor: str = "superuser") -> Req:
+    return Req("GET", path, actor=actor)
+
+
+def post(path: str, body: Any, actor: str = "superuser") -> Req:
+    return Req("POST", path, body, actor=actor)
+
+
+def patch(path: str, body: Any, actor: str = "superuser") -> Req:
+    return Req("PATCH", path, body, actor=actor)
+
+
+def delete(path: str, actor: str = "superuser") -> Req:
+    return Req("DELETE", path, actor=actor)
