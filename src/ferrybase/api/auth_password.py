@@ -70,6 +70,10 @@ async def auth_response(
     pending = await core.auth.second_factor(record, method, mfa_id, caller)
     if pending:
         return json_response({"mfaId": pending}, 401)
+    if method:
+        # A sign-in (not a refresh or an impersonation): note where it came from.
+        ip = request.client.host if request.client else ""
+        await core.origins.note(record, ip, request.headers.get("user-agent", ""))
     # The signed-in record always sees its own email.
     if "expand" in request.query_params:
         caller = Caller(Auth(record), query=dict(request.query_params))

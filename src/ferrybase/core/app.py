@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ferrybase.core.auth import Authenticator
+from ferrybase.core.auth_origins import AuthOrigins
 from ferrybase.core.catalog import Catalog
 from ferrybase.core.ports import Mailer, Passwords, RecordingMailer, Store, Tokens
 from ferrybase.core.record_service import Records
@@ -27,6 +28,7 @@ class Core:
         self.settings = Settings(store)
         self.records = Records(store, self.collections, passwords)
         self.auth = Authenticator(self.records, passwords, tokens)
+        self.origins = AuthOrigins(self.records, self.mailer, self.settings)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Apply pending migrations (under the store's lock) and load the collections."""

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from ferrybase.core.auth_origins import AUTH_ORIGINS, forget
 from ferrybase.core.collections import SUPERUSERS, VIEW, Collection
 from ferrybase.core.dates import now_text
 from ferrybase.core.expand import Expander, parse_expand
@@ -373,6 +374,10 @@ class Records:
         record = await self.find(collection, values.get("id", record_id), tx)
         assert record is not None
         await append_change(tx, record, UPDATE)
+        if collection.is_auth and "password" in values:
+            # A new password forgets where the record signed in from (no alert for the
+            # owner's next sign-in), as PocketBase does.
+            await forget(tx, self.collections.get(AUTH_ORIGINS), record)
         return record
 
 
