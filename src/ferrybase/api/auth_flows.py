@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,14 +17,10 @@ from ferrybase.core.collections import Collection
 from ferrybase.errors import ForbiddenError, InvalidBodyError, UnauthorizedError
 
 # One AuthFlows per core: it keeps the resend pauses and the mails still being sent.
-_FLOWS: WeakKeyDictionary[Core, AuthFlows] = WeakKeyDictionary()
 
 
 def flows_of(core: Core) -> AuthFlows:
-    flows = _FLOWS.get(core)
-    if flows is None:
-        flows = _FLOWS[core] = AuthFlows(core.auth, core.settings, core.mailer)
-    return flows
+    return core.flows
 
 
 async def request_verification(request: Request) -> Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ferrybase.core import auth_origins, otp
 from ferrybase.core.auth import Authenticator
+from ferrybase.core.auth_flows import AuthFlows
 from ferrybase.core.auth_origins import AuthOrigins
 from ferrybase.core.catalog import Catalog
 from ferrybase.core.ports import Mailer, Passwords, RecordingMailer, Store, Tokens
@@ -29,6 +31,7 @@ class Core:
         self.records = Records(store, self.collections, passwords)
         self.auth = Authenticator(self.records, passwords, tokens)
         self.origins = AuthOrigins(self.records, self.mailer, self.settings)
+        self.flows = AuthFlows(self.auth, self.settings, self.mailer)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Apply pending migrations (under the store's lock) and load the collections."""
@@ -37,4 +40,8 @@ class Core:
         await self.collections.load(self.store)
 
     async def close(self) -> None:
+        """Finish sending the mails already on their way, then close the store."""
+        await self.flows.drain()
+        await otp.drain()
+        await auth_origins.drain()
         await self.store.close()
