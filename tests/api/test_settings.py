@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "pocketbase" / "settings.json"
@@ -124,3 +125,40 @@ async def test_rate_limit_rules_are_validated(
     errors = response.json()["data"]["rateLimits"]
     assert errors["rules"]["code"] == "validation_required"
     assert errors["excludedIPs"]["0"]["code"] == "validation_invlaid_ip_or_subnet"
+
+
+async def test_apple_client_secret(client: httpx.AsyncClient, su: dict[str, str]) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    url = "/api/settings/apple/generate-client-secret"
+    assert (await client.post(url, json={})).status_code == 401
+    blank = await client.post(url, json={}, headers=su)
+    assert blank.status_code == 400
+    assert blank.json()["message"] == "Invalid client secret data."
+    assert sorted(blank.json()["data"]) == ["clientId", "duration", "keyId", "privateKey", "teamId"]
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    body = {
+        "clientId": "com.example.app",
+        "teamId": "ABCDEFGHIJ",
+        "keyId": "KEYID12345",
+        "privateKey": pem,
+        "duration": 3600,
+    }
+    too_long = await client.post(url, json={**body, "duration": 99999999}, headers=su)
+    assert too_long.json()["data"]["duration"]["code"] == "validation_max_less_equal_than_required"
+    made = await client.post(url, json=body, headers=su)
+    assert made.status_code == 200, made.text
+    claims = jwt.decode(
+        made.json()["secret"],
+        key.public_key(),
+        algorithms=["ES256"],
+        audience="https://appleid.apple.com",
+    )
+    assert (claims["iss"], claims["sub"]) == ("ABCDEFGHIJ", "com.example.app")
+    assert jwt.get_unverified_header(made.json()["secret"])["kid"] == "KEYID12345"

@@ -43,6 +43,11 @@ ROUTES = [
     # settings
     Route("/api/settings", settings.view_settings, methods=["GET"]),
     Route("/api/settings", settings.update_settings, methods=["PATCH"]),
+    Route(
+        "/api/settings/apple/generate-client-secret",
+        settings.apple_client_secret,
+        methods=["POST"],
+    ),
     # collections
     Route("/api/collections/meta/scaffolds", collections.scaffolds, methods=["GET"]),
     Route("/api/collections/import", collections.import_collections, methods=["PUT"]),

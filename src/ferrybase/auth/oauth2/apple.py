@@ -51,5 +51,5 @@ def client_secret(
     if not 0 < duration <= MAX_SECRET_DURATION:
         raise ValueError(f"duration must be between 1 and {MAX_SECRET_DURATION} seconds")
     now = int(time.time())
-    claims = {"iss": team_id, "iat": now, "exp": now + duration, "aud": ISSUER, "sub": client_id}
+    claims = {"iss": team_id, "iat": now, "exp": now + duration, "aud": [ISSUER], "sub": client_id}
     return jwt.encode(claims, private_key, algorithm="ES256", headers={"kid": key_id})
