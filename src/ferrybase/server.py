@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 
 from ferrybase.api.app import create_app
+from ferrybase.auth.oauth2 import PROVIDERS as OAUTH2_PROVIDERS
 from ferrybase.auth.passwords import PasswordHasher
 from ferrybase.auth.tokens import JwtTokens
 from ferrybase.config import Config
@@ -25,6 +26,7 @@ async def open_core(config: Config, *, migrate: bool = True) -> Core:
     """Open the store, apply migrations and load the collections."""
     store = await open_store(config.database_url)
     core = Core(store, PasswordHasher(), JwtTokens(), mailer=SmtpMailer(Settings(store)))
+    core.catalog.provider_names = frozenset(OAUTH2_PROVIDERS)
     try:
         await core.start(migrate=migrate)
     except BaseException:

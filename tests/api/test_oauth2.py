@@ -383,3 +383,41 @@ async def test_auth_methods_lists_the_configured_provider(
     assert provider["codeChallengeMethod"] == "S256"
     assert provider["authURL"].endswith("&redirect_uri=")
     assert [p["name"] for p in methods["authProviders"]] == ["oidc"]
+
+
+async def test_enabled_providers_are_checked_on_save(
+    client: httpx.AsyncClient, superuser_token: str
+) -> None:
+    body = {
+        "name": "oa1",
+        "type": "auth",
+        "oauth2": {
+            "enabled": True,
+            "providers": [
+                {"name": "nope", "clientId": "a", "clientSecret": "b"},
+                {"name": "google", "clientId": "", "clientSecret": ""},
+            ],
+        },
+    }
+    response = await client.post("/api/collections", json=body, headers=su(superuser_token))
+    assert response.status_code == 400
+    assert response.json()["data"] == {
+        "oauth2": {
+            "providers": {
+                "0": {
+                    "name": {
+                        "code": "validation_missing_provider",
+                        "message": "Invalid or missing provider with name nope.",
+                        "params": {"name": "nope"},
+                    }
+                },
+                "1": {
+                    "clientId": {"code": "validation_required", "message": "Cannot be blank."},
+                    "clientSecret": {"code": "validation_required", "message": "Cannot be blank."},
+                },
+            }
+        }
+    }
+    body["oauth2"]["enabled"] = False  # type: ignore[index]
+    disabled = await client.post("/api/collections", json=body, headers=su(superuser_token))
+    assert disabled.status_code == 200, disabled.text

@@ -94,6 +94,9 @@ class Catalog:
     def __init__(self, store: Store, registry: CollectionRegistry) -> None:
         self.store = store
         self.registry = registry
+        # The OAuth2 providers the server knows (set by the composition root); None skips
+        # checking provider names.
+        self.provider_names: frozenset[str] | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -361,6 +364,9 @@ class Catalog:
             identity = self._identity_errors(collection)
             if identity:
                 errors["passwordAuth"] = identity
+            providers = self._provider_errors(collection)
+            if providers:
+                errors["oauth2"] = {"providers": providers}
             if collection.options["mfa"].get("enabled") and _sign_in_methods(collection) < 2:
                 errors["mfa"] = {
                     "enabled": FieldError(
@@ -460,6 +466,30 @@ class Catalog:
                 errors[name] = FieldError(
                     "validation_invalid_rule", f"Invalid rule. Raw error: {exc.detail}."
                 )
+        return errors
+
+    def _provider_errors(self, collection: Collection) -> FieldErrors:
+        """An enabled OAuth2 setup names known providers, each with its client id and secret
+        (the names come from the server's provider registry, ``provider_names``)."""
+        oauth2 = collection.options.get("oauth2") or {}
+        if not oauth2.get("enabled") or self.provider_names is None:
+            return {}
+        errors: dict[str, FieldError | FieldErrors] = {}
+        for i, provider in enumerate(oauth2.get("providers") or []):
+            found: dict[str, FieldError | FieldErrors] = {}
+            name = str(provider.get("name") or "")
+            if name not in self.provider_names:
+                found["name"] = FieldError(
+                    "validation_missing_provider",
+                    f"Invalid or missing provider with name {name}.",
+                    {"name": name},
+                )
+            else:
+                for key in ("clientId", "clientSecret"):
+                    if not provider.get(key):
+                        found[key] = FieldError("validation_required", "Cannot be blank.")
+            if found:
+                errors[str(i)] = found
         return errors
 
     def _identity_errors(self, collection: Collection) -> FieldErrors:
