@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -162,3 +163,26 @@ async def test_apple_client_secret(client: httpx.AsyncClient, su: dict[str, str]
     )
     assert (claims["iss"], claims["sub"]) == ("ABCDEFGHIJ", "com.example.app")
     assert jwt.get_unverified_header(made.json()["secret"])["kid"] == "KEYID12345"
+
+
+async def test_test_email(client: httpx.AsyncClient, su: dict[str, str], core: Any) -> None:
+    from ferrybase.core.ports import RecordingMailer
+
+    mailer = RecordingMailer()
+    core.mailer = mailer
+    url = "/api/settings/test/email"
+    blank = await client.post(url, json={}, headers=su)
+    assert blank.status_code == 400
+    assert blank.json()["message"] == "Failed to send the test email."
+    assert sorted(blank.json()["data"]) == ["email", "template"]
+    wrong = await client.post(
+        url, json={"email": "a@b.co", "template": "nope", "collection": "posts"}, headers=su
+    )
+    assert sorted(wrong.json()["data"]) == ["collection", "template"]
+    sent = await client.post(
+        url, json={"email": "a@b.co", "template": "otp", "collection": "users"}, headers=su
+    )
+    assert sent.status_code == 204, sent.text
+    [mail] = mailer.sent
+    assert mail.to == "a@b.co" and "123456" in mail.html
+    assert (await client.post(url, json={})).status_code == 401

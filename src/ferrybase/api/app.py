@@ -43,6 +43,7 @@ ROUTES = [
     # settings
     Route("/api/settings", settings.view_settings, methods=["GET"]),
     Route("/api/settings", settings.update_settings, methods=["PATCH"]),
+    Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
     Route(
         "/api/settings/apple/generate-client-secret",
         settings.apple_client_secret,

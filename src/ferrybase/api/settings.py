@@ -8,8 +8,12 @@ from starlette.responses import Response
 
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import core_of, superuser_of
-from ferrybase.api.responses import json_response
+from ferrybase.api.responses import json_response, no_content
 from ferrybase.auth.oauth2 import apple
+from ferrybase.core.mails import render_mail
+from ferrybase.core.records import Record
+from ferrybase.core.value_checks import is_email
+from ferrybase.core.values import zero_value
 from ferrybase.errors import BadRequestError, FieldError, InvalidBodyError, ValidationError
 
 
@@ -68,3 +72,58 @@ async def apple_client_secret(request: Request) -> Response:
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
         raise BadRequestError("Failed to generate client secret.") from exc
     return json_response({"secret": secret}, request=request)
+
+
+# The templates a test mail can use, and where each lives in an auth collection's options.
+_TEST_TEMPLATES: dict[str, str | tuple[str, str]] = {
+    "verification": "verificationTemplate",
+    "password-reset": "resetPasswordTemplate",
+    "email-change": "confirmEmailChangeTemplate",
+    "otp": ("otp", "emailTemplate"),
+    "login-alert": ("authAlert", "emailTemplate"),
+}
+_TEST_FAILED = "Failed to send the test email."
+
+
+async def test_email(request: Request) -> Response:
+    """``POST /api/settings/test/email``: one of a collection's mail templates, filled with
+    sample values, sent to the given address with the current SMTP settings."""
+    await superuser_of(request)
+    core = await core_of(request)
+    body = await read_body(request)
+    email, template = body.get("email"), body.get("template")
+    name = body.get("collection") or "_superusers"
+    if not all(isinstance(v, str) or v is None for v in (email, template, name)):
+        raise InvalidBodyError()
+    errors: dict[str, FieldError] = {}
+    if not email:
+        errors["email"] = FieldError("validation_required", "Cannot be blank.")
+    elif not is_email(str(email)):
+        errors["email"] = FieldError("validation_is_email", "Must be a valid email address.")
+    if not template:
+        errors["template"] = FieldError("validation_required", "Cannot be blank.")
+    elif template not in _TEST_TEMPLATES:
+        errors["template"] = FieldError("validation_in_invalid", "Must be a valid value.")
+    collection = core.collections.get(str(name))
+    if collection is None or not collection.is_auth:
+        errors["collection"] = FieldError(
+            "validation_invalid_auth_collection", "Must be a valid auth collection id or name."
+        )
+    if errors:
+        raise ValidationError(errors, _TEST_FAILED)
+    assert collection is not None and isinstance(email, str) and isinstance(template, str)
+    sample = Record(collection, {f.name: zero_value(f) for f in collection.fields})
+    sample.data.update(id="__pbc_test_id__", email=email)
+    values = {
+        "{TOKEN}": "__pbc_test_token__",
+        "{OTP}": "123456",
+        "{OTP_ID}": "__pbc_test_otp_id__",
+        "{ALERT_INFO}": "Test alert info",
+    }
+    settings = await core.settings.load()
+    mail = render_mail(sample, _TEST_TEMPLATES[template], settings, values, to=email)
+    try:
+        await core.mailer.send(mail)
+    except Exception as exc:  # the SMTP server's refusal, a network error
+        raise BadRequestError(f"{_TEST_FAILED} Raw error: {type(exc).__name__}") from exc
+    return no_content()
