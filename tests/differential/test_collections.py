@@ -17,6 +17,7 @@ from tests.support.differential import (
     Case,
     Req,
     Side,
+    case_params,
     connect,
     delete,
     explain,
@@ -510,15 +511,9 @@ KNOWN: dict[str, str] = {
     "update a rule that does not compile": _RULE_TEXT,
     "update a rule syntax error": _RULE_TEXT,
 }
-assert KNOWN.keys() <= {c.id for c in CASES}, KNOWN.keys() - {c.id for c in CASES}
 
 
-def _param(c: Case) -> Any:
-    marks = [pytest.mark.skip(reason=f"known difference: {KNOWN[c.id]}")] if c.id in KNOWN else []
-    return pytest.param(c, id=c.id, marks=marks)
-
-
-@pytest.mark.parametrize("c", [_param(c) for c in CASES])
+@pytest.mark.parametrize("c", case_params(CASES, KNOWN))
 def test_same_answer(sides: tuple[Side, Side], c: Case) -> None:
     differences = run_case(sides, c)
     assert not differences, explain(differences)

@@ -19,6 +19,7 @@ from tests.support.differential import (
     Case,
     Req,
     Side,
+    case_params,
     connect,
     delete,
     explain,
@@ -604,17 +605,10 @@ assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
 
 # Cases where Ferrybase is known to answer differently, skipped so that `make test` stays
 # green for everyone; each is listed in the report of the session that found it.
-_ESCAPE = "filter literals: \\\\ is not unescaped to one backslash"
 KNOWN: dict[str, str] = {}
-assert KNOWN.keys() <= {c.id for c in CASES}, KNOWN.keys() - {c.id for c in CASES}
 
 
-def _param(c: Case) -> Any:
-    marks = [pytest.mark.skip(reason=f"known difference: {KNOWN[c.id]}")] if c.id in KNOWN else []
-    return pytest.param(c, id=c.id, marks=marks)
-
-
-@pytest.mark.parametrize("c", [_param(c) for c in CASES])
+@pytest.mark.parametrize("c", case_params(CASES, KNOWN))
 def test_same_answer(sides: tuple[Side, Side], c: Case) -> None:
     differences = run_case(sides, c)
     assert not differences, explain(differences)

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
-from ferrybase.api.errors import INTERNAL_MESSAGE, status_of
+from ferrybase.api.errors import envelope_of
 from ferrybase.api.fields import apply_fields
 from ferrybase.api.rate_limits import check_rate_limit
 from ferrybase.api.responses import json_response
@@ -27,8 +27,6 @@ from ferrybase.errors import (
     BadRequestError,
     FerrybaseError,
     FieldError,
-    FilterError,
-    FilterForbiddenError,
     ForbiddenError,
     InvalidBodyError,
     ValidationError,
@@ -135,11 +133,7 @@ async def _run(core: Core, caller: Caller, item: dict[str, Any], tx: Executor) -
 
 
 def _failed(index: int, exc: FerrybaseError) -> BadRequestError:
-    status = status_of(exc)
-    message, data = exc.message, exc.data
-    if isinstance(exc, FilterError) and not isinstance(exc, FilterForbiddenError):
-        message, data = INTERNAL_MESSAGE, {}
-    response = {"data": data, "message": message, "status": status}
+    response = envelope_of(exc)  # the item's own answer, as it would have been alone
     return BadRequestError(
         "Batch transaction failed.",
         {

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from ferrybase.errors import BadRequestError, InvalidBodyError
@@ -69,7 +68,3 @@ async def _multipart(request: Request) -> dict[str, Any]:
     out = _form_values(fields)
     out.update(payload)
     return out
-
-
-def is_file(value: Any) -> bool:
-    return isinstance(value, UploadFile)

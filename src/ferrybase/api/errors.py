@@ -8,6 +8,7 @@ never to the client.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,21 +52,33 @@ def status_of(exc: FerrybaseError) -> int:
     return 400
 
 
-def error_response(status: int, message: str, data: dict[str, object] | None = None) -> Response:
+def envelope(status: int, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """PocketBase's error body; the message always ends with a period."""
     if not message.endswith("."):
         message += "."
-    return json_response({"data": data or {}, "message": message, "status": status}, status)
+    return {"data": data or {}, "message": message, "status": status}
 
 
-def render_error(exc: FerrybaseError) -> Response:
+def error_response(status: int, message: str, data: dict[str, Any] | None = None) -> Response:
+    return json_response(envelope(status, message, data), status)
+
+
+def envelope_of(exc: FerrybaseError) -> dict[str, Any]:
+    """The body an error answers with (also what a failed batch item embeds)."""
     if isinstance(exc, StoreError):
-        return render_unexpected(exc)
+        log.error("unhandled error", exc_info=exc)
+        return envelope(500, INTERNAL_MESSAGE)
     if isinstance(exc, FilterError) and not isinstance(exc, FilterForbiddenError):
         # PocketBase answers every unusable filter or sort with its generic 400; the detail
         # (what is wrong, and where) goes to the log for the developer.
         log.info("filter refused: %s", exc.message)
-        return error_response(400, INTERNAL_MESSAGE)
-    return error_response(status_of(exc), exc.message, exc.data)
+        return envelope(400, INTERNAL_MESSAGE)
+    return envelope(status_of(exc), exc.message, exc.data)
+
+
+def render_error(exc: FerrybaseError) -> Response:
+    body = envelope_of(exc)
+    return json_response(body, body["status"])
 
 
 def render_unexpected(exc: BaseException) -> Response:

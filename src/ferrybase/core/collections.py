@@ -263,13 +263,6 @@ def id_field() -> Field:
     )
 
 
-def autodate_fields(system: bool) -> list[Field]:
-    return [
-        Field("created", "autodate", system=system, options={"onCreate": True, "onUpdate": False}),
-        Field("updated", "autodate", system=system, options={"onCreate": True, "onUpdate": True}),
-    ]
-
-
 def auth_indexes(collection_id_: str, table: str) -> list[str]:
     return [
         f"CREATE UNIQUE INDEX `idx_tokenKey_{collection_id_}` ON `{table}` (`tokenKey`)",

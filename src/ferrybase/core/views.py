@@ -69,9 +69,12 @@ def check_query(query: str) -> FieldError | None:
     return None
 
 
+def _query(collection: Collection) -> str:
+    return str(collection.options.get("viewQuery", "")).strip().rstrip(";")
+
+
 def view_sql(collection: Collection, dialect: Dialect) -> str:
-    query = str(collection.options.get("viewQuery", "")).strip().rstrip(";")
-    return f"CREATE VIEW {dialect.quote(collection.table)} AS {query}"
+    return f"CREATE VIEW {dialect.quote(collection.table)} AS {_query(collection)}"
 
 
 async def create_view(
@@ -103,7 +106,7 @@ async def create_view(
         # Columns typed json here may be anything in PostgreSQL (a number, text): the view
         # hands them out as jsonb, the type the filter compiler expects of a json field.
         q = dialect.quote
-        query = str(collection.options.get("viewQuery", "")).strip().rstrip(";")
+        query = _query(collection)
         select = ", ".join(
             f"to_jsonb(src.{q(f.name)}) AS {q(f.name)}" if f.type == "json" else f"src.{q(f.name)}"
             for f in collection.fields
