@@ -26,7 +26,13 @@ from tests.filter_db.pocketbase import (
     pocketbase_ids,
     running_pocketbase,
 )
-from tests.filter_db.support import postgres_available, postgres_dataset, postgres_ids, sqlite_ids
+from tests.filter_db.support import (
+    corpus_seed,
+    postgres_available,
+    postgres_dataset,
+    postgres_ids,
+    sqlite_ids,
+)
 
 pytestmark = pytest.mark.system
 
@@ -76,7 +82,7 @@ async def pg() -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_same_ids_as_pocketbase(pocketbase: httpx.Client, pg: asyncpg.Connection) -> None:
-    seed = int(os.environ.get("FILTER_SEED", random.randrange(1 << 30)))
+    seed = corpus_seed()
     print(f"FILTER_SEED={seed} FILTER_CORPUS={CORPUS_SIZE}")
     rng = random.Random(seed)
     ids = [r["id"] for rows in DATA.rows.values() for r in rows]

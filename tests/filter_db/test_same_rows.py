@@ -7,7 +7,6 @@ corpus (``FILTER_SEED`` replays a run).
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,7 +18,13 @@ import pytest_asyncio
 from ferrybase.errors import FilterError
 from ferrybase.filter import AuthInfo, RequestInfo
 from tests.filter_db.fixture import PEOPLE, load_sqlite, make_dataset, random_filter
-from tests.filter_db.support import postgres_available, postgres_dataset, postgres_ids, sqlite_ids
+from tests.filter_db.support import (
+    corpus_seed,
+    postgres_available,
+    postgres_dataset,
+    postgres_ids,
+    sqlite_ids,
+)
 
 DATA = make_dataset()
 POSTS = {r["id"]: r for r in DATA.rows["posts"]}
@@ -143,7 +148,7 @@ async def test_hand_written_filters_match(pg: asyncpg.Connection) -> None:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_random_filters_match(pg: asyncpg.Connection) -> None:
-    seed = int(os.environ.get("FILTER_SEED", random.randrange(1 << 30)))
+    seed = corpus_seed()
     print(f"FILTER_SEED={seed}")
     rng = random.Random(seed)
     cases = []

@@ -114,10 +114,9 @@ class Records:
     ) -> tuple[list[Record], int | None]:
         """One page of the records the caller may list, and the total (unless not asked)."""
         access = self.access()
-        matching = access.list_condition(collection, filter, caller)
+        # the sort's relation joins and their list rules are part of the list condition
+        condition, params = where(access.list_condition(collection, filter, caller, sort))
         order = access.sort(collection, sort, caller)
-        # A sort through a relation brings the related list rule along (order.where).
-        condition, params = where(matching, order.where)
         q = self.store.dialect.quote
         table = q(collection.table)
         order_sql = order.sql

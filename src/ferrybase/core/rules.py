@@ -126,18 +126,21 @@ class Access:
         context = self._context(collection, caller)
         return compile_filter(text, *context, superuser=caller.is_superuser)
 
-    def list_condition(self, collection: Collection, text: str, caller: Caller) -> Condition | None:
-        """The list rule and the client filter as one condition over shared joins, as
-        PocketBase's single resolver compiles them (``None``: no restriction)."""
+    def list_condition(
+        self, collection: Collection, text: str, caller: Caller, sort: str = ""
+    ) -> Condition | None:
+        """The list rule, the client filter and the joins of the sort's paths as one
+        condition over shared joins, as PocketBase's single resolver compiles them (``None``:
+        no restriction). A sort through a relation brings the related list rule along."""
         if caller.is_superuser:
             return self.filter(collection, text, caller)
         rule = collection.rules.get(LIST_RULE)
         if rule is None:
             raise ForbiddenError(SUPERUSERS_ONLY)
-        if not text.strip() and not rule.strip():
+        if not text.strip() and not rule.strip() and not sort.strip():
             return None
         context = self._context(collection, caller)
-        return compile_filter(text, *context, superuser=False, list_rule=rule)
+        return compile_filter(text, *context, superuser=False, list_rule=rule, sort=sort)
 
     def sort(self, collection: Collection, text: str, caller: Caller) -> OrderBy:
         context = self._context(collection, caller)

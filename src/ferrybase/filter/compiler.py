@@ -83,6 +83,7 @@ def compile_filter(
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
     list_rule: str | None = None,
+    sort: str = "",
 ) -> Condition:
     """Compile a filter or rule for ``collection`` into a :class:`Condition`.
 
@@ -101,6 +102,12 @@ def compile_filter(
     blank (the rule alone). A blank ``list_rule`` adds nothing; ``None`` is the caller's
     business (PocketBase's 403 for non-superusers).
 
+    ``sort`` (with ``list_rule``) is the request's ``sort``: its field paths join the same
+    product, so the related collections' list rules and a multi-valued path shared with the
+    filter (``likes:each`` and ``sort=likes.name`` walk one item) select rows as PocketBase's
+    one resolver does; the ORDER BY itself is :func:`~ferrybase.filter.sort.compile_sort`'s,
+    which also reports a bad sort.
+
     >>> from ferrybase.filter.schema import FieldSpec, Schema
     >>> posts = CollectionSpec("p1", "posts", "base", (FieldSpec("views", "number"),))
     >>> compile_filter("views > 10", posts, Schema((posts,)))
@@ -111,13 +118,13 @@ def compile_filter(
     request = request or RequestInfo()
     key: tuple[Any, ...] | None = None
     if isinstance(source, str) and not params:
-        key = (source, list_rule, id(collection), id(schema), dialect.name)
+        key = (source, list_rule, sort, id(collection), id(schema), dialect.name)
         key += (superuser, rule, alias, now)
         hit = _cache_get(key, collection, schema, request)
         if hit is not None:
             return hit
     scope = _scope(collection, schema, request, dialect, alias, params, now)
-    cond = _compile(scope, source, superuser=superuser, rule=rule, list_rule=list_rule)
+    cond = _compile(scope, source, superuser=superuser, rule=rule, list_rule=list_rule, sort=sort)
     if key is not None and not scope.volatile:
         _cache_put(key, collection, schema, scope.reads, cond)
     return cond
@@ -145,9 +152,15 @@ def _scope(
 
 
 def _compile(
-    scope: Scope, source: str | Expr, *, superuser: bool, rule: bool, list_rule: str | None
+    scope: Scope,
+    source: str | Expr,
+    *,
+    superuser: bool,
+    rule: bool,
+    list_rule: str | None,
+    sort: str = "",
 ) -> Condition:
-    with_rule = bool(list_rule and list_rule.strip())
+    with_rule = list_rule is not None and bool(list_rule.strip() or sort.strip())
     expr: Expr | None
     if with_rule and isinstance(source, str) and not source.strip():
         expr = None
@@ -157,10 +170,15 @@ def _compile(
     parts: list[Sql] = []
     if with_rule:
         assert list_rule is not None
-        parts.append(compile_expr(scope, parse_filter(list_rule)))
+        if list_rule.strip():
+            parts.append(compile_expr(scope, parse_filter(list_rule)))
         scope.allow_hidden = rule or superuser
     if expr is not None:
         parts.append(compile_expr(scope, expr))
+    if with_rule:
+        _join_sort_paths(scope, sort)
+    if not parts:
+        parts.append(TRUE)
     where = parts[0] if len(parts) == 1 else fmt("({})", join(" AND ", parts))
     rules = list_rule_conditions(scope)
     if rules:
@@ -230,6 +248,21 @@ def _cache_put(
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+
+
+def _join_sort_paths(scope: Scope, sort: str) -> None:
+    """Add the joins of ``sort``'s field paths to the product (see ``compile_filter``).
+
+    A path that does not resolve adds nothing: the sort's own compilation rejects it."""
+    for item in sort.split(","):
+        name = item.strip()
+        name = name[1:] if name[:1] in ("-", "+") else name
+        if not name or name.startswith("@"):
+            continue
+        try:
+            resolve_field(scope, name, scope.product, scope.prefix, track=True)
+        except FilterError:
+            continue
 
 
 def list_rule_conditions(scope: Scope) -> list[Sql]:
