@@ -22,6 +22,8 @@ ENV_DIR = "FERRYBASE_DIR"
 ENV_DB = "FERRYBASE_DB"
 ENV_WORKERS = "FERRYBASE_WORKERS"
 ENV_DEV = "FERRYBASE_DEV"
+ENV_FEED_RETENTION = "FERRYBASE_FEED_RETENTION"
+DEFAULT_FEED_RETENTION = 3600.0
 
 
 def default_workers() -> int:
@@ -38,6 +40,8 @@ class Config:
     workers: int = field(default_factory=default_workers)
     dev: bool = False
     max_body_size: int = DEFAULT_MAX_BODY
+    feed_retention: float = DEFAULT_FEED_RETENTION
+    """Seconds the change feed keeps a change (for realtime resumes)."""
 
     @property
     def database_url(self) -> str:
@@ -62,6 +66,7 @@ class Config:
             ENV_DB: self.db,
             ENV_WORKERS: str(self.workers),
             ENV_DEV: "1" if self.dev else "",
+            ENV_FEED_RETENTION: str(self.feed_retention),
         }
 
     @classmethod
@@ -74,6 +79,7 @@ class Config:
             db=env.get(ENV_DB, ""),
             workers=int(workers) if workers else default_workers(),
             dev=env.get(ENV_DEV, "").lower() in ("1", "true", "yes"),
+            feed_retention=float(env.get(ENV_FEED_RETENTION) or DEFAULT_FEED_RETENTION),
         )
 
 

@@ -18,6 +18,8 @@ from ferrybase.auth.tokens import JwtTokens
 from ferrybase.config import Config
 from ferrybase.core.app import Core
 from ferrybase.core.settings import Settings
+from ferrybase.files import storage_factory
+from ferrybase.files.thumbs import PillowThumbnailer
 from ferrybase.integrations.mail import SmtpMailer
 from ferrybase.store import open_store
 
@@ -25,7 +27,15 @@ from ferrybase.store import open_store
 async def open_core(config: Config, *, migrate: bool = True) -> Core:
     """Open the store, apply migrations and load the collections."""
     store = await open_store(config.database_url)
-    core = Core(store, PasswordHasher(), JwtTokens(), mailer=SmtpMailer(Settings(store)))
+    core = Core(
+        store,
+        PasswordHasher(),
+        JwtTokens(),
+        mailer=SmtpMailer(Settings(store)),
+        feed_retention=config.feed_retention,
+        storage=storage_factory(config.dir / "storage"),
+        thumbnailer=PillowThumbnailer(),
+    )
     core.catalog.provider_names = frozenset(OAUTH2_PROVIDERS)
     try:
         await core.start(migrate=migrate)

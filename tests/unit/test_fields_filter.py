@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ferrybase.api.fields import apply_fields, excerpt
+from ferrybase.core.picker import apply_fields, excerpt
 from ferrybase.errors import BadRequestError
 
 RECORD = {

@@ -18,9 +18,11 @@ from ferrybase.api import (
     batch,
     collections,
     health,
+    realtime,
     records,
     settings,
 )
+from ferrybase.api.auth_oauth2 import DELIVERY_STATE_KEY
 from ferrybase.api.errors import handle_ferrybase_error, handle_not_found, render_unexpected
 from ferrybase.api.middleware import HttpMiddleware
 from ferrybase.api.rate_limits import RateLimitMiddleware
@@ -79,6 +81,9 @@ ROUTES = [
     Route(f"{AUTH}/impersonate/{{id}}", auth_impersonate.impersonate, methods=["POST"]),
     # batch
     Route("/api/batch", batch.batch, methods=["POST"]),
+    # realtime
+    Route("/api/realtime", realtime.connect, methods=["GET"]),
+    Route("/api/realtime", realtime.subscribe, methods=["POST"]),
 ]
 
 
@@ -93,6 +98,7 @@ def create_app(core_factory: Callable[[], AsyncIterator[Core]], *, max_body_size
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async for core in core_factory():
             app.state.core = core
+            setattr(app.state, DELIVERY_STATE_KEY, realtime.oauth2_delivery(core.realtime))
             yield
 
     app = Starlette(

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
 from ferrybase.api.errors import envelope_of
-from ferrybase.api.fields import apply_fields
+from ferrybase.core.picker import apply_fields
 from ferrybase.api.rate_limits import check_rate_limit
 from ferrybase.api.responses import json_response
 from ferrybase.core.app import Core

@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ferrybase.api.fields import apply_fields
+from ferrybase.core.picker import apply_fields
 
 
 class JSONResponse(Response):

@@ -40,6 +40,16 @@ class Executor(Protocol):
         """Run a statement; return the number of rows it changed."""
         ...
 
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        """Run a change-feed append last in the transaction, so feed order is commit order.
+
+        On PostgreSQL the statements wait until the transaction's work is done, then run
+        under one cluster-wide lock held through COMMIT, so a change's ``seq`` is drawn after
+        every earlier commit is visible, and the tailers are woken (``NOTIFY``). SQLite has one
+        writer at a time, so it runs them at once. Outside a transaction: at once.
+        """
+        ...
+
 
 class Store(Executor, Protocol):
     """The database: reads run outside transactions, writes inside :meth:`transaction`.
@@ -57,8 +67,22 @@ class Store(Executor, Protocol):
         """
         ...
 
+    async def change_signal(self) -> ChangeSignal:
+        """A wake-up for a change-feed tailer: commits of any process or node."""
+        ...
+
     async def migrate(self) -> list[str]:
         """Apply pending versioned migrations; return the names applied."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class ChangeSignal(Protocol):
+    """Tells a tailer the change feed may have grown (woken by a commit in any process)."""
+
+    async def wait(self, within: float) -> None:
+        """Return soon after a commit that appended to the feed, or after ``within`` s."""
         ...
 
     async def close(self) -> None: ...

@@ -93,8 +93,9 @@ GUEST = Auth()
 
 
 async def append_change(tx: Executor, record: Record, action: str) -> None:
-    """Append an event to the change feed, inside the writing transaction."""
-    await tx.execute(
+    """Append an event to the change feed, inside the writing transaction (last, in commit
+    order: :meth:`~ferrybase.core.ports.Executor.execute_at_commit`)."""
+    await tx.execute_at_commit(
         'INSERT INTO "_changes" ("collectionId", "collectionName", "recordId", "action", '
         '"record", "created") VALUES (?, ?, ?, ?, ?, ?)',
         (

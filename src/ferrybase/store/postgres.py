@@ -9,6 +9,7 @@ a schema of their own.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ import asyncpg
 import orjson
 from asyncpg.pool import PoolConnectionProxy
 
-from ferrybase.core.ports import Executor, Json, Params, Row
+from ferrybase.core.ports import ChangeSignal, Executor, Json, Params, Row
 from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import POSTGRES
 from ferrybase.store import migrations
@@ -64,9 +65,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 _Target = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 
 
+FEED_CHANNEL = "ferrybase_changes"
+"""The NOTIFY channel that wakes change-feed tailers (spurious wake-ups are harmless)."""
+_FEED_LOCK_KEY = 0x46454544
+"""The advisory lock that orders change-feed appends by commit (any constant, the same for
+every process)."""
+
+
 class _Connection(Executor):
     def __init__(self, conn: _Target) -> None:
         self._conn = conn
+        self._at_commit: list[tuple[str, Params]] = []
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         try:
@@ -99,30 +108,103 @@ class _Connection(Executor):
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        self._at_commit.append((sql, params))
+
+    async def _flush_at_commit(self) -> None:
+        """The deferred feed appends, under the feed lock: it is taken after all the other
+        work (so no lock cycle can form) and held through COMMIT, so the ``seq`` drawn here
+        comes after every earlier commit's rows are visible."""
+        pending = self._at_commit
+        if not pending:
+            return
+        await self.fetch_value(
+            "SELECT pg_advisory_xact_lock(?)::text || pg_notify(?, '')::text",
+            (_FEED_LOCK_KEY, FEED_CHANNEL),
+        )
+        for sql, params in pending:
+            await self.execute(sql, params)
+        pending.clear()
+
 
 class PostgresStore(_Connection):
     """Many nodes may share one database; every connection comes from the pool."""
 
     dialect = POSTGRES
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
         super().__init__(pool)
         self._pool = pool
+        self._url = url
+        self._signals: set[_ChangeSignal] = set()
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 2, max_size: int = 16) -> PostgresStore:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_init_connection
         )
-        return cls(pool)
+        return cls(pool, url)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         async with self._pool.acquire() as conn, conn.transaction():
-            yield _Connection(conn)
+            tx = _Connection(conn)
+            yield tx
+            await tx._flush_at_commit()
+
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        async with self.transaction() as tx:
+            await tx.execute_at_commit(sql, params)
+
+    async def change_signal(self) -> ChangeSignal:
+        signal = _ChangeSignal(self._url, self._signals)
+        self._signals.add(signal)
+        return signal
 
     async def migrate(self) -> list[str]:
         return await migrations.apply(self)
 
     async def close(self) -> None:
+        for signal in list(self._signals):
+            await signal.close()
         await self._pool.close()
+
+
+class _ChangeSignal:
+    """``LISTEN`` on a connection of its own; a lost connection is opened again on the next
+    wait (the tailer's timeout keeps it reading meanwhile, so nothing waits on a lost wake)."""
+
+    def __init__(self, url: str, registry: set[_ChangeSignal]) -> None:
+        self._url = url
+        self._registry = registry
+        self._event = asyncio.Event()
+        self._conn: asyncpg.Connection | None = None
+
+    def _notified(self, *_: Any) -> None:
+        self._event.set()
+
+    async def _listen(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        self._conn = None
+        try:
+            conn = await asyncpg.connect(self._url, timeout=5)
+            await conn.add_listener(FEED_CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return  # the database is away: the caller's timeout becomes the poll
+        self._conn = conn
+        self._event.set()  # anything committed while we were not listening
+
+    async def wait(self, within: float) -> None:
+        await self._listen()
+        try:
+            await asyncio.wait_for(self._event.wait(), within)
+        except TimeoutError:
+            return
+        self._event.clear()
+
+    async def close(self) -> None:
+        self._registry.discard(self)
+        if self._conn is not None:
+            await self._conn.close(timeout=5)
+            self._conn = None

@@ -13,6 +13,7 @@ machine losing power, which PocketBase accepts too).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ferrybase.core.ports import Executor, Json, Params, Row
+from ferrybase.core.ports import ChangeSignal, Executor, Json, Params, Row
 from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import SQLITE
 from ferrybase.store import migrations
@@ -87,6 +88,14 @@ class _Connection(Executor):
         except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
             raise StoreError(str(exc)) from exc
 
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        # One writer at a time: appending now already puts the feed in commit order.
+        await self.execute(sql, params)
+        self.fed = True
+
+    fed = False
+    """Whether the open transaction appended to the change feed (the store wakes tailers)."""
+
 
 class SQLiteStore(_Connection):
     """The default store: one database file under ``--dir``."""
@@ -99,6 +108,7 @@ class SQLiteStore(_Connection):
         self._writer = self._connect()
         self._write = _Connection(self._writer)
         self._lock = asyncio.Lock()
+        self._signals: set[_ChangeSignal] = set()
         super().__init__(self._connect())
 
     def _connect(self) -> sqlite3.Connection:
@@ -118,10 +128,15 @@ class SQLiteStore(_Connection):
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
 
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        async with self.transaction() as tx:
+            await tx.execute_at_commit(sql, params)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         async with self._lock:
             self._writer.execute("BEGIN IMMEDIATE")
+            self._write.fed = False
             try:
                 yield self._write
             except BaseException:
@@ -132,10 +147,61 @@ class SQLiteStore(_Connection):
             except sqlite3.IntegrityError as exc:
                 self._writer.execute("ROLLBACK")
                 raise _translate(exc) from exc
+            if self._write.fed:
+                for signal in self._signals:  # this process's tailers need not wait a poll
+                    signal.wake()
+
+    async def change_signal(self) -> ChangeSignal:
+        signal = _ChangeSignal(self._connect(), self._signals)
+        self._signals.add(signal)
+        return signal
 
     async def migrate(self) -> list[str]:
         return await migrations.apply(self)
 
     async def close(self) -> None:
+        for signal in list(self._signals):
+            await signal.close()
         self._conn.close()
         self._writer.close()
+
+
+POLL_INTERVAL = 0.005
+"""Seconds between two looks at ``PRAGMA data_version`` while a tailer waits."""
+
+
+class _ChangeSignal:
+    """Commits by other processes show as a new ``PRAGMA data_version`` on a connection of
+    our own (a read of the WAL index in shared memory: no disk access, a few microseconds);
+    commits of this process wake the waiter at once. Polled only while a tailer waits."""
+
+    def __init__(self, conn: sqlite3.Connection, registry: set[_ChangeSignal]) -> None:
+        self._conn = conn
+        self._registry = registry
+        self._event = asyncio.Event()
+        self._version = self._data_version()
+
+    def _data_version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()["data_version"])
+
+    def wake(self) -> None:
+        self._event.set()
+
+    async def wait(self, within: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            version = self._data_version()
+            if version != self._version or self._event.is_set():
+                self._version = version
+                self._event.clear()
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), min(POLL_INTERVAL, remaining))
+
+    async def close(self) -> None:
+        self._registry.discard(self)
+        self._conn.close()

@@ -19,6 +19,7 @@ from ferrybase.store.migrations import (
     m0002_system_collections,
     m0003_schema_history,
     m0004_rate_limits,
+    m0005_realtime,
 )
 
 
@@ -33,6 +34,7 @@ MIGRATIONS = (
     Migration("0002_system_collections", m0002_system_collections.up),
     Migration("0003_schema_history", m0003_schema_history.up),
     Migration("0004_rate_limits", m0004_rate_limits.up),
+    Migration("0005_realtime", m0005_realtime.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.

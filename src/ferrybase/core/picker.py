@@ -1,4 +1,5 @@
-"""``?fields=``: PocketBase's response filter, applied to every successful JSON response.
+"""``?fields=``: PocketBase's response filter (its ``picker``), applied to every successful JSON
+response and to realtime messages.
 
 ``fields=id,title,body:excerpt(20,true),expand.author.name`` keeps those keys (``*`` keeps every
 key at its level). On a list envelope it applies to each item and the envelope stays whole.
