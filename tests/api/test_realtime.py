@@ -4,8 +4,10 @@ uvicorn on a free port inside the test's loop, streams are read with a real HTTP
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -140,3 +142,216 @@ async def test_events_follow_the_list_rule_per_subscriber(
         assert got.json()["record"]["id"] == marker["id"], got
         got = await owner.next()
         assert got.json()["record"]["id"] == marker["id"], got
+
+
+def options(query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> str:
+    """The ``?options=`` suffix the JS SDK appends (URL-encoded JSON)."""
+    raw = json.dumps({"query": query or {}, "headers": headers or {}}, separators=(",", ":"))
+    return "?options=" + quote(raw)
+
+
+async def test_one_message_per_matching_subscription_named_as_sent(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    first = await create(http, su, title="one", published=True)
+    fields = "posts" + options({"fields": "id,title"})
+    async with SseStream(base_url) as stream:
+        topics = ["posts/*", f"posts/{first['id']}", fields, f"{posts['id']}/*"]
+        assert (await subscribe(http, stream, topics)).status_code == 204
+        await http.patch(
+            f"/api/collections/posts/records/{first['id']}", json={"title": "uno"}, headers=su
+        )
+        got = {}
+        for _ in range(4):
+            event = await stream.next()
+            got[event.name] = event.json()
+        assert set(got) == set(topics)  # the event name is the subscription, options and all
+        assert got[fields] == {"record": {"id": first["id"], "title": "uno"}, "action": "update"}
+        assert got["posts/*"]["record"]["title"] == "uno"
+        assert got[f"{posts['id']}/*"] == got["posts/*"]
+
+
+async def test_record_topic_uses_the_view_rule(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    await http.patch(
+        "/api/collections/posts", json={"viewRule": "title = 'open'", "listRule": ""}, headers=su
+    )
+    shut = await create(http, su, title="shut")
+    open_ = await create(http, su, title="open")
+    async with SseStream(base_url) as stream:
+        topics = [f"posts/{shut['id']}", f"posts/{open_['id']}"]
+        assert (await subscribe(http, stream, topics)).status_code == 204
+        for record in (shut, open_):
+            await http.patch(
+                f"/api/collections/posts/records/{record['id']}",
+                json={"published": True},
+                headers=su,
+            )
+        event = await stream.next()
+        assert event.name == f"posts/{open_['id']}"
+        assert event.json()["record"]["id"] == open_["id"]
+
+
+async def test_options_query_and_headers_reach_the_rule_and_the_filter(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    rule = "@request.headers.x_team = 'red' && @request.query.mode = 'live'"
+    await http.patch("/api/collections/posts", json={"listRule": rule}, headers=su)
+    good = "posts/*" + options({"mode": "live", "filter": "title ~ 'keep'"}, {"X-Team": "red"})
+    bad = "posts/*" + options({"mode": "live"}, {"X-Team": "blue"})
+    async with SseStream(base_url) as stream:
+        assert (await subscribe(http, stream, [bad, good])).status_code == 204
+        await create(http, su, title="drop me")
+        kept = await create(http, su, title="keep me")
+        event = await stream.next()
+        assert (event.name, event.json()["record"]["id"]) == (good, kept["id"])
+
+
+async def test_expand_in_options_respects_the_subscriber(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    await http.patch("/api/collections/posts", json={"listRule": ""}, headers=su)
+    alice_id, alice = await user(http, "alice@example.com")
+    topic = "posts/*" + options({"expand": "owner"})
+    async with SseStream(base_url) as guest, SseStream(base_url) as me:
+        await subscribe(http, guest, [topic])
+        await subscribe(http, me, [topic], alice)
+        await create(http, su, title="mine", owner=alice_id)
+        own = (await me.next()).json()["record"]
+        assert own["expand"]["owner"]["id"] == alice_id
+        assert own["expand"]["owner"]["email"] == "alice@example.com"  # her own email
+        # users' view rule lets only the user herself see her record: no expand for guests
+        assert not (await guest.next()).json()["record"].get("expand")
+
+
+async def test_superuser_only_collections_stay_silent_for_guests(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    await http.patch("/api/collections/posts", json={"listRule": None}, headers=su)
+    body = {
+        "name": "notes",
+        "type": "base",
+        "listRule": "",
+        "fields": [{"name": "t", "type": "text"}],
+    }
+    assert (await http.post("/api/collections", json=body, headers=su)).status_code == 200
+    async with SseStream(base_url) as guest, SseStream(base_url) as admin:
+        await subscribe(http, guest, ["posts/*", "notes/*"])
+        await subscribe(http, admin, ["posts/*"], su)
+        hidden = await create(http, su, title="superusers only", secret="s")
+        note = await http.post("/api/collections/notes/records", json={"t": "hi"}, headers=su)
+        assert (await guest.next()).json()["record"]["id"] == note.json()["id"]
+        seen = (await admin.next()).json()["record"]
+        assert seen["id"] == hidden["id"]
+        assert seen["secret"] == "s"  # superusers see hidden fields
+
+
+async def test_subscription_errors(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    _, alice = await user(http, "alice@example.com")
+    _, bob = await user(http, "bob@example.com")
+    missing = await http.post("/api/realtime", json={"clientId": "nope", "subscriptions": []})
+    assert missing.status_code == 404
+    assert missing.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+    blank = await http.post("/api/realtime", json={"subscriptions": []})
+    assert blank.status_code == 400
+    assert blank.json()["data"] == {
+        "clientId": {"code": "validation_required", "message": "Cannot be blank."}
+    }
+    async with SseStream(base_url) as stream:
+        too_many = await subscribe(http, stream, [f"posts/{i}" for i in range(1001)])
+        assert too_many.status_code == 400
+        assert too_many.json()["data"]["subscriptions"]["code"] == "validation_length_too_long"
+        too_long = await subscribe(http, stream, ["posts/*", "x" * 2501])
+        assert too_long.status_code == 400
+        assert too_long.json()["data"]["subscriptions"]["1"]["params"] == {"max": 2500, "min": 0}
+        # guest -> user is allowed; user -> another user or back to guest is not
+        assert (await subscribe(http, stream, ["posts/*"])).status_code == 204
+        assert (await subscribe(http, stream, ["posts/*"], alice)).status_code == 204
+        for other in (bob, {}):
+            refused = await subscribe(http, stream, ["posts/*"], other)
+            assert refused.status_code == 403
+            assert refused.json()["message"] == (
+                "The current and the previous request authorization don't match."
+            )
+        assert (await subscribe(http, stream, [], alice)).status_code == 204
+
+
+@pytest.mark.parametrize("change", ["delete", "password"])
+async def test_a_deleted_or_signed_out_user_stops_receiving_what_only_users_see(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any], change: str
+) -> None:
+    rule = "published = true || @request.auth.id != ''"
+    await http.patch("/api/collections/posts", json={"listRule": rule}, headers=su)
+    alice_id, alice = await user(http, "alice@example.com")
+    async with SseStream(base_url) as stream:
+        await subscribe(http, stream, ["posts/*"], alice)
+        await create(http, su, title="for users")
+        assert (await stream.next()).json()["record"]["title"] == "for users"
+        # an update that keeps her tokenKey keeps her signed in
+        renamed = await http.patch(
+            f"/api/collections/users/records/{alice_id}", json={"name": "Alice"}, headers=su
+        )
+        assert renamed.status_code == 200, renamed.text
+        await create(http, su, title="still for users")
+        assert (await stream.next()).json()["record"]["title"] == "still for users"
+        # deleted, or a new password (new tokenKey): the stream is a guest's from then on
+        if change == "delete":
+            done = await http.delete(f"/api/collections/users/records/{alice_id}", headers=su)
+        else:
+            body = {"password": "new-pass-12345", "passwordConfirm": "new-pass-12345"}
+            done = await http.patch(
+                f"/api/collections/users/records/{alice_id}", json=body, headers=su
+            )
+        assert done.status_code in (200, 204), done.text
+        await create(http, su, title="users only")
+        marker = await create(http, su, title="public", published=True)
+        assert (await stream.next()).json()["record"]["id"] == marker["id"]
+
+
+async def test_reconnect_with_last_event_id_replays_what_was_missed(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    stream = SseStream(base_url)
+    await stream.__aenter__()
+    await subscribe(http, stream, ["posts/*"])
+    first = await create(http, su, title="before", published=True)
+    assert (await stream.next()).json()["record"]["id"] == first["id"]
+    await stream.close()
+    missed = [await create(http, su, title=f"missed {i}", published=True) for i in range(3)]
+    async with SseStream(base_url, {"Last-Event-ID": stream.client_id}) as again:
+        assert again.client_id == stream.client_id  # the same client, subscriptions kept
+        for record in missed:
+            assert (await again.next()).json()["record"]["id"] == record["id"]
+        after = await create(http, su, title="after", published=True)
+        assert (await again.next()).json()["record"]["id"] == after["id"]
+    async with SseStream(base_url, {"Last-Event-ID": "unknown-client"}) as fresh:
+        assert fresh.client_id != "unknown-client"
+
+
+async def test_idle_streams_are_closed(
+    base_url: str, app: Starlette, http: httpx.AsyncClient
+) -> None:
+    core: Core = app.state.core
+    core.realtime.idle_timeout = 0.2
+    async with SseStream(base_url) as stream:
+        assert await stream.ended(within=5)
+
+
+async def test_oauth2_redirect_reaches_the_waiting_client(
+    base_url: str, http: httpx.AsyncClient
+) -> None:
+    async with SseStream(base_url) as stream:
+        await subscribe(http, stream, ["@oauth2"])
+        redirect = await http.get(
+            "/api/oauth2-redirect", params={"state": stream.client_id, "code": "abc"}
+        )
+        assert redirect.status_code == 307
+        assert redirect.headers["location"].endswith("oauth2-redirect-success")
+        event = await stream.next()
+        assert event.name == "@oauth2"
+        assert event.json() == {"state": stream.client_id, "code": "abc"}
+    unknown = await http.get("/api/oauth2-redirect", params={"state": "nobody", "code": "abc"})
+    assert unknown.headers["location"].endswith("oauth2-redirect-failure")

@@ -339,6 +339,7 @@ class Realtime:
         self.cursor = int(
             await self.store.fetch_value('SELECT COALESCE(MAX("seq"), 0) FROM "_changes"') or 0
         )
+        self._last_client_seen = time.monotonic()
         self._tailer = asyncio.create_task(self._tail())
 
     async def _tail(self) -> None:
@@ -347,8 +348,8 @@ class Realtime:
             while self.clients or not self._idle_since_a_while():
                 try:
                     await self._read_feed()
-                except (FerrybaseError, OSError) as exc:
-                    log.warning("realtime: reading the change feed failed: %s", exc)
+                except Exception:  # the tailer must outlive any one bad change or outage
+                    log.exception("realtime: reading the change feed failed")
                 await signal.wait(TAIL_TIMEOUT)
         finally:
             await signal.close()
