@@ -17,6 +17,7 @@ from ferrybase.api import (
     auth_password,
     batch,
     collections,
+    files,
     health,
     realtime,
     records,
@@ -81,6 +82,9 @@ ROUTES = [
     Route(f"{AUTH}/impersonate/{{id}}", auth_impersonate.impersonate, methods=["POST"]),
     # batch
     Route("/api/batch", batch.batch, methods=["POST"]),
+    # files
+    Route("/api/files/token", files.file_token, methods=["POST"]),
+    Route("/api/files/{collection}/{record}/{filename}", files.download, methods=["GET"]),
     # realtime
     Route("/api/realtime", realtime.connect, methods=["GET"]),
     Route("/api/realtime", realtime.subscribe, methods=["POST"]),

@@ -52,6 +52,11 @@ class HttpMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 extra = list(_SECURITY_HEADERS)
+                own = message.get("headers", [])
+                if any(k == b"content-security-policy" for k, _ in own):
+                    # A served file (api/files.py): it brings its own sandbox, and may be
+                    # embedded, as PocketBase drops X-Frame-Options there.
+                    extra = [h for h in extra if h[0] != b"x-frame-options"]
                 if origin is not None:
                     extra.append((b"access-control-allow-origin", b"*"))
                 if status == 413:

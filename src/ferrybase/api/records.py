@@ -12,6 +12,7 @@ from ferrybase.api.context import caller_of, core_of
 from ferrybase.api.listing import envelope, page_of
 from ferrybase.api.responses import json_response, no_content
 from ferrybase.core.app import Core
+from ferrybase.core.files import close_uploads
 from ferrybase.core.records import Record
 from ferrybase.core.rules import Caller
 from ferrybase.errors import BadRequestError, InvalidBodyError
@@ -20,7 +21,7 @@ from ferrybase.errors import BadRequestError, InvalidBodyError
 async def _record_body(request: Request) -> dict[str, Any]:
     """PocketBase's record forms answer an unloadable body with the generic 400."""
     try:
-        return await read_body(request)
+        return await read_body(request, files=True)
     except InvalidBodyError as exc:
         raise BadRequestError() from exc
 
@@ -55,7 +56,11 @@ async def view_record(request: Request) -> Response:
 async def create_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
-    record = await core.records.create(collection, await _record_body(request), caller)
+    body = await _record_body(request)
+    try:
+        record = await core.records.create(collection, body, caller)
+    finally:
+        close_uploads(body)
     await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 
@@ -64,7 +69,10 @@ async def update_record(request: Request) -> Response:
     core, caller = await core_of(request), await caller_of(request)
     collection = core.records.collection(request.path_params["collection"])
     body = await _record_body(request)
-    record = await core.records.update(collection, request.path_params["id"], body, caller)
+    try:
+        record = await core.records.update(collection, request.path_params["id"], body, caller)
+    finally:
+        close_uploads(body)
     await _expand(core, [record], request, caller)
     return json_response(record.public(caller.auth), request=request)
 

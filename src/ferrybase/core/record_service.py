@@ -1,12 +1,14 @@
 """Records service: read and write records of any collection, rules and validation applied.
 
 Every write runs in one transaction that also appends the event to the change feed
-(``_changes``), so realtime, webhooks and hooks see exactly what was committed.
+(``_changes``), so realtime, webhooks and hooks see exactly what was committed. Its files
+follow a :class:`~ferrybase.core.record_files.FileJournal`: new ones stored before the write,
+replaced ones deleted after the commit (``core/record_files.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,7 +17,9 @@ from ferrybase.core.collections import SUPERUSERS, VIEW, Collection
 from ferrybase.core.dates import now_text
 from ferrybase.core.expand import Expander, parse_expand
 from ferrybase.core.fields import Field
+from ferrybase.core.files import FileStorage, UploadedFile, without_uploads
 from ferrybase.core.ports import Executor, Json, Passwords, Store
+from ferrybase.core.record_files import FileJournal
 from ferrybase.core.record_forms import prepare_new, prepare_update
 from ferrybase.core.records import (
     CREATE,
@@ -47,18 +51,34 @@ from ferrybase.errors import (
 )
 from ferrybase.filter import Condition, compile_filter
 
+# New files of a create: collection id, record id, the uploads.
+_Uploads = tuple[str, str, list[UploadedFile]]
+
 
 class Records:
     """Read and write records with the collection's rules and validation.
 
-    Write methods take an optional ``tx``: given, they run inside that transaction (a batch);
-    otherwise each opens its own. A write is acknowledged only after its COMMIT.
+    Write methods take an optional ``tx``: given, they run inside that transaction (a batch)
+    and note their file work in ``files``, the journal of whoever owns the transaction and
+    commits or rolls it back; otherwise each opens its own of both. A write is acknowledged
+    only after its COMMIT.
     """
 
-    def __init__(self, store: Store, collections: CollectionRegistry, passwords: Passwords) -> None:
+    def __init__(
+        self,
+        store: Store,
+        collections: CollectionRegistry,
+        passwords: Passwords,
+        storage: Callable[[], Awaitable[FileStorage]] | None = None,
+    ) -> None:
         self.store = store
         self.collections = collections
         self.passwords = passwords
+        self.storage = storage or _no_storage
+
+    def journal(self) -> FileJournal:
+        """A journal for the file work of a transaction the caller owns (a batch)."""
+        return FileJournal(self.storage)
 
     def collection(self, id_or_name: str) -> Collection:
         collection = self.collections.get(id_or_name)
@@ -145,14 +165,17 @@ class Records:
         body: dict[str, Any],
         caller: Caller,
         tx: Executor | None = None,
+        files: FileJournal | None = None,
     ) -> Record:
-        caller = caller.with_body(body, "POST")
+        caller = caller.with_body(without_uploads(body), "POST")
         condition = self.access().rule(collection, CREATE_RULE, caller)
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
-        data = await prepare_new(collection, body, caller.auth, self.passwords)
+        form = await prepare_new(collection, body, caller.auth, self.passwords)
+        data = form.values
         wants_verified = _wants_verified(collection, body, caller)
-        async with self._writing(tx) as db:
+        uploads = (collection.id, str(data["id"]), form.uploads)
+        async with self._writing(tx, files, uploads) as (db, _):
             await check_relations(db, self.collections, collection, data, CREATE_FAILED)
             await self._insert(db, collection, data, feed=False)
             # The rule sees the new record as submitted: checked inside the transaction, which
@@ -184,47 +207,63 @@ class Records:
         body: dict[str, Any],
         caller: Caller,
         tx: Executor | None = None,
+        files: FileJournal | None = None,
     ) -> Record:
-        caller = caller.with_body(body, "PATCH")
+        caller = caller.with_body(without_uploads(body), "PATCH")
         condition = self.access().rule(collection, UPDATE_RULE, caller)
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
-        async with self._writing(tx) as db:
+        async with self._writing(tx, files) as (db, journal):
             current = await self._find_where(db, collection, record_id, condition, lock=True)
             if current is None:
                 raise NotFoundError()
             manager = bool(await self.managed(collection, [record_id], caller, db))
-            changes = await prepare_update(
-                current, body, caller.auth, self.passwords, manager=manager
-            )
+            form = await prepare_update(current, body, caller.auth, self.passwords, manager=manager)
+            changes = form.values
             await check_relations(db, self.collections, collection, changes, UPDATE_FAILED)
+            # Stored before the row changes: a failed upload leaves the record as it was.
+            await journal.upload(collection.id, current.id, form.uploads, UPDATE_FAILED)
             record = await self._update(db, collection, record_id, changes, UPDATE_FAILED)
+            journal.replaced(collection.id, current.id, form.removed)
             record.email_visible = manager
             return record
 
     async def upsert(
-        self, collection: Collection, body: dict[str, Any], caller: Caller, tx: Executor
+        self,
+        collection: Collection,
+        body: dict[str, Any],
+        caller: Caller,
+        tx: Executor,
+        files: FileJournal | None = None,
     ) -> Record:
         """Update the record ``body["id"]`` names if it exists, else create it (batch ``PUT``)."""
         record_id = body.get("id")
         exists = isinstance(record_id, str) and record_id != ""
         if exists and await self.find(collection, str(record_id), tx) is not None:
-            return await self.update(collection, str(record_id), body, caller, tx)
-        return await self.create(collection, body, caller, tx)
+            return await self.update(collection, str(record_id), body, caller, tx, files)
+        return await self.create(collection, body, caller, tx, files)
 
     async def delete(
-        self, collection: Collection, record_id: str, caller: Caller, tx: Executor | None = None
+        self,
+        collection: Collection,
+        record_id: str,
+        caller: Caller,
+        tx: Executor | None = None,
+        files: FileJournal | None = None,
     ) -> None:
         condition = self.access().rule(collection, DELETE_RULE, caller)
         if collection.type == VIEW:
             raise BadRequestError("Unsupported collection type.")
-        async with self._writing(tx) as db:
+        async with self._writing(tx, files) as (db, journal):
             record = await self._find_where(db, collection, record_id, condition, lock=True)
             if record is None:
                 raise NotFoundError()
             if collection.name == SUPERUSERS:
                 await _keep_one_superuser(db, self.store, collection)
-            await delete_with_references(db, self.collections, record, self.store.dialect)
+            deleted = await delete_with_references(db, self.collections, record, self.store.dialect)
+            for gone in deleted:
+                if any(f.type == "file" for f in gone.collection.fields):
+                    journal.record_deleted(gone.collection.id, gone.id)
 
     async def _find_where(
         self,
@@ -322,12 +361,32 @@ class Records:
         return Record(collection, data)
 
     @asynccontextmanager
-    async def _writing(self, tx: Executor | None) -> AsyncIterator[Executor]:
+    async def _writing(
+        self,
+        tx: Executor | None,
+        files: FileJournal | None,
+        uploads: _Uploads | None = None,
+    ) -> AsyncIterator[tuple[Executor, FileJournal]]:
+        """The transaction to write in and the journal of its files; ``uploads`` (collection
+        id, record id, files) are stored first, before any row is written."""
+        journal = files or self.journal()
+        message = CREATE_FAILED
         if tx is not None:
-            yield tx
-        else:
+            # The caller owns the transaction and settles its journal.
+            if uploads:
+                await journal.upload(*uploads, message)
+            yield tx, journal
+            return
+        try:
+            if uploads:
+                # Before the transaction: no write lock is held while the bytes move.
+                await journal.upload(*uploads, message)
             async with self.store.transaction() as own:
-                yield own
+                yield own, journal
+        except BaseException:
+            await journal.rollback()
+            raise
+        await journal.commit()
 
     async def _insert(
         self, tx: Executor, collection: Collection, data: dict[str, Any], *, feed: bool = True
@@ -359,7 +418,8 @@ class Records:
             if field.type == "autodate" and field.opt("onUpdate"):
                 values[field.name] = now
         q = self.store.dialect.quote
-        assignments = ", ".join(f"{q(name)} = ?" for name in values)
+        # Nothing to change still saves (an event for the feed), as PocketBase does.
+        assignments = ", ".join(f"{q(name)} = ?" for name in values) or f"{q('id')} = {q('id')}"
         params = [_param(collection.field(n), v) for n, v in values.items()]
         try:
             changed = await tx.execute(
@@ -381,6 +441,10 @@ class Records:
 
 
 _MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
+
+
+async def _no_storage() -> FileStorage:
+    raise RuntimeError("no file storage is configured")
 
 
 def _wants_verified(collection: Collection, body: dict[str, Any], caller: Caller) -> bool:

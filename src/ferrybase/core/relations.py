@@ -65,9 +65,12 @@ async def check_relations(
 
 async def delete_with_references(
     db: Executor, registry: CollectionRegistry, record: Record, dialect: Dialect
-) -> None:
-    """Delete ``record`` and deal with everything that references it."""
-    await _delete(db, registry, record, dialect, seen=set())
+) -> list[Record]:
+    """Delete ``record`` and deal with everything that references it; return every record
+    deleted (``record`` and its cascade), whose files go once the transaction commits."""
+    deleted: list[Record] = []
+    await _delete(db, registry, record, dialect, seen=set(), deleted=deleted)
+    return deleted
 
 
 async def _delete(
@@ -76,6 +79,7 @@ async def _delete(
     record: Record,
     dialect: Dialect,
     seen: set[tuple[str, str]],
+    deleted: list[Record],
 ) -> None:
     q = dialect.quote
     key = (record.collection.id, record.id)
@@ -93,7 +97,7 @@ async def _delete(
                 if (other.id, referencing.id) in seen:
                     continue
                 if field.opt("cascadeDelete"):
-                    await _delete(db, registry, referencing, dialect, seen)
+                    await _delete(db, registry, referencing, dialect, seen, deleted)
                     continue
                 remaining = [i for i in _ids(field, row[field.name]) if i != record.id]
                 if field.required and not remaining:
@@ -107,6 +111,7 @@ async def _delete(
                 await append_change(db, Record(other, row), UPDATE)
     await db.execute(f"DELETE FROM {q(record.collection.table)} WHERE {q('id')} = ?", (record.id,))
     await append_change(db, record, DELETE)
+    deleted.append(record)
 
 
 async def _referencing(

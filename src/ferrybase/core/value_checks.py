@@ -10,7 +10,8 @@ geoPoint. Non-required fields skip every other check while blank: a number field
 ``min: 5`` accepts 0.
 
 Relation ids are not looked up here (the records layer queries them, see
-``values.relation_ids``); file names are only checked against ``known_files`` when given.
+``values.relation_ids``); file names are only checked against ``known_files`` when given,
+and new uploads by :func:`check_upload`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ferrybase.core import casts
+from ferrybase.core import casts, sniff
 from ferrybase.core.fields import Field
+from ferrybase.core.files import DEFAULT_MAX_SIZE, UploadedFile
 from ferrybase.core.patterns import PatternError, compile_pattern
 from ferrybase.errors import FieldError
 
@@ -400,5 +402,26 @@ def _check_point(field: Field, value: Any) -> FieldError | None:
     if not -180 <= lon <= 180:
         return FieldError(
             "validation_invalid_longitude", "Longitude must be between -180 and 180 degrees."
+        )
+    return None
+
+
+def check_upload(field: Field, upload: UploadedFile) -> FieldError | None:
+    """A new file against the field's ``maxSize`` and ``mimeTypes`` (sniffed from its bytes)."""
+    limit = int(field.opt("maxSize") or 0)
+    limit = limit if limit > 0 else DEFAULT_MAX_SIZE
+    if upload.size > limit:
+        return FieldError(
+            "validation_file_size_limit",
+            f"Failed to upload {upload.original_name[:300]} - the maximum allowed file size "
+            f"is {limit} bytes.",
+            {"file": upload.original_name[:300], "maxSize": limit},
+        )
+    allowed = [str(t) for t in field.opt("mimeTypes") or []]
+    if allowed and not any(sniff.matches(upload.mime, t) for t in allowed):
+        return FieldError(
+            "validation_invalid_mime_type",
+            f"{json.dumps(upload.name, ensure_ascii=False)} mime type must be one of: "
+            f"{', '.join(allowed)}.",
         )
     return None

@@ -1,0 +1,173 @@
+"""``/api/files``: file tokens, and downloads with thumbnails and range requests.
+
+Downloads answer as PocketBase's ``filesystem.Serve`` (Go's ``http.ServeContent``): images,
+video, audio and PDF inline, anything else as an attachment; a sandboxing
+``Content-Security-Policy`` so HTML or SVG never runs in the API's origin; long caching;
+``Last-Modified``/``If-Modified-Since``; one byte range (``Range: bytes=...``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from ferrybase.api.context import auth_of, caller_of, core_of
+from ferrybase.api.responses import json_response
+from ferrybase.core import sniff
+from ferrybase.core.file_service import ServedFile
+
+# What a browser may show in place (PocketBase's inlineServeContentTypes).
+INLINE = frozenset(
+    {
+        "image/png",
+        "image/jpg",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/x-icon",
+        "image/bmp",
+        "video/webm",
+        "video/mp4",
+        "video/3gpp",
+        "video/quicktime",
+        "video/x-ms-wmv",
+        "audio/basic",
+        "audio/aiff",
+        "audio/mpeg",
+        "audio/midi",
+        "audio/mp3",
+        "audio/wave",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/x-mpeg",
+        "audio/x-m4a",
+        "audio/aac",
+        "application/pdf",
+        "application/x-pdf",
+    }
+)
+# Content types PocketBase takes from the extension rather than the bytes.
+BY_EXTENSION = {
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+CACHE_CONTROL = "max-age=2592000, stale-while-revalidate=86400"
+_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+
+
+async def file_token(request: Request) -> Response:
+    """``POST /api/files/token``: a short-lived token for protected files (auth required)."""
+    core = await core_of(request)
+    token = core.files.token(await auth_of(request))
+    return json_response({"token": token}, request=request)
+
+
+async def download(request: Request) -> Response:
+    """``GET /api/files/{collection}/{recordId}/{filename}``."""
+    core = await core_of(request)
+    query = request.query_params
+    served = await core.files.serve(
+        request.path_params["collection"],
+        request.path_params["record"],
+        request.path_params["filename"],
+        thumb=query.get("thumb", ""),
+        token=query.get("token", ""),
+        caller=await caller_of(request),
+    )
+    return _serve(request, served, force_attachment=query.get("download", "") in _TRUE)
+
+
+def _serve(request: Request, served: ServedFile, *, force_attachment: bool) -> Response:
+    info = served.info
+    real_type = info.content_type
+    disposition = (
+        "inline"
+        if not force_attachment and sniff.essence(real_type) in INLINE and ";" not in real_type
+        else "attachment"
+    )
+    content_type = BY_EXTENSION.get(posixpath.splitext(served.key)[1], real_type)
+    modified = info.modified.replace(microsecond=0)
+    headers = {
+        "content-disposition": f"{disposition}; filename={served.name}",
+        "content-security-policy": CSP,
+        "cache-control": CACHE_CONTROL,
+        "accept-ranges": "bytes",
+        "last-modified": format_datetime(modified, usegmt=True),
+    }
+    since = request.headers.get("if-modified-since")
+    if since and _not_modified(since, modified):
+        return Response(status_code=304, headers=headers)
+    size = info.size
+    start, end, status = 0, size, 200
+    wanted = request.headers.get("range")
+    if wanted and _range_applies(request, modified):
+        parsed = _parse_range(wanted, size)
+        if parsed is None:
+            headers["content-range"] = f"bytes */{size}"
+            headers["content-type"] = "text/plain; charset=utf-8"
+            return Response(b"invalid range: failed to overlap", 416, headers=headers)
+        if parsed != _WHOLE:
+            start, end = parsed
+            status = 206
+            headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["content-length"] = str(end - start)
+    headers["content-type"] = content_type
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers)
+    return StreamingResponse(
+        served.storage.stream(served.key, start, end), status_code=status, headers=headers
+    )
+
+
+def _not_modified(since: str, modified: object) -> bool:
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    return when is not None and when >= modified  # type: ignore[operator]
+
+
+def _range_applies(request: Request, modified: object) -> bool:
+    """``If-Range`` with a date: the range holds only if the file has not changed since."""
+    condition = request.headers.get("if-range")
+    if not condition:
+        return True
+    return _not_modified(condition, modified)
+
+
+_WHOLE = (-1, -1)
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """One ``bytes=`` range as ``(start, end)`` (end exclusive); ``_WHOLE`` when the header
+    asks for several ranges or cannot be read (the whole file is served, as RFC 9110
+    allows); ``None`` when the range lies past the end (416)."""
+    unit, _, spec = header.partition("=")
+    if unit.strip() != "bytes" or "," in spec:
+        return _WHOLE
+    match = _RANGE.match(spec)
+    if match is None or (not match[1] and not match[2]):
+        return _WHOLE
+    if not match[1]:  # the last N bytes
+        tail = int(match[2])
+        if tail == 0:
+            return None
+        return (max(size - tail, 0), size)
+    start = int(match[1])
+    if start >= size:
+        return None
+    end = size if not match[2] else min(int(match[2]) + 1, size)
+    if end <= start:
+        return _WHOLE
+    return (start, end)

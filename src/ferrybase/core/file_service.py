@@ -1,0 +1,215 @@
+"""Serving record files: which storage, who may read a file, thumbnails, file tokens.
+
+The storage follows the settings: the local folder, or the S3 bucket while ``s3.enabled``
+(a change through the settings API takes effect on the next request, in every process).
+Files of unprotected fields are public, as in PocketBase: their names carry ten random
+characters. A protected field's files need the collection's ``viewRule`` to pass for the
+holder of a file token (``?token=``), with ``@request.context = "protectedFile"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ferrybase.core import sniff
+from ferrybase.core.auth import Authenticator
+from ferrybase.core.collections import VIEW
+from ferrybase.core.fields import Field
+from ferrybase.core.files import (
+    THUMB_SOURCES,
+    FileInfo,
+    FileStorage,
+    StorageFactory,
+    Thumbnailer,
+    file_key,
+    is_plain_name,
+    thumb_allowed,
+    thumb_key,
+)
+from ferrybase.core.record_files import FileJournal
+from ferrybase.core.record_service import Records
+from ferrybase.core.records import GUEST, Auth, Record
+from ferrybase.core.rules import Caller
+from ferrybase.core.settings import Settings
+from ferrybase.errors import ForbiddenError, NotFoundError, UnauthorizedError
+
+log = logging.getLogger("ferrybase.files")
+
+PROTECTED_FILE = "protectedFile"
+FILE_TOKEN = "file"
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    """A file to send: where it is, under which name, and what the storage knows of it."""
+
+    storage: FileStorage
+    key: str
+    name: str
+    info: FileInfo
+
+
+class Files:
+    """Record files as the API serves them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        records: Records,
+        auth: Authenticator,
+        factory: StorageFactory | None,
+        thumbnailer: Thumbnailer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.records = records
+        self.auth = auth
+        self.factory = factory
+        self.thumbnailer = thumbnailer
+        self._current: tuple[Any, FileStorage] | None = None
+        self._retired: list[FileStorage] = []
+        self._thumbs: dict[str, asyncio.Future[None]] = {}
+
+    async def storage(self) -> FileStorage:
+        """The storage the settings name now (built once per distinct configuration)."""
+        s3 = (await self.settings.load())["s3"]
+        config = dict(s3) if s3.get("enabled") else None
+        marker = None if config is None else tuple(sorted(config.items()))
+        if self._current is not None and self._current[0] == marker:
+            return self._current[1]
+        if self.factory is None:
+            raise RuntimeError("no file storage is configured")
+        storage = self.factory(config)
+        if self._current is not None:
+            # Requests still streaming from the old one keep it until the core closes.
+            self._retired.append(self._current[1])
+        self._current = (marker, storage)
+        return storage
+
+    def journal(self) -> FileJournal:
+        return FileJournal(self.storage)
+
+    async def storage_for(self, config: dict[str, Any]) -> FileStorage:
+        """A storage for a given ``s3`` settings object (``POST /api/settings/test/s3``)."""
+        if self.factory is None:
+            raise RuntimeError("no file storage is configured")
+        return self.factory(config)
+
+    def token(self, auth: Auth) -> str:
+        """A file token (``POST /api/files/token``) for the signed-in record."""
+        if auth.record is None:
+            raise UnauthorizedError()
+        return self.auth.issue_record_token(auth.record, FILE_TOKEN)
+
+    async def find(
+        self, collection_ref: str, record_id: str, name: str, *, token: str, caller: Caller
+    ) -> tuple[Record, Field]:
+        """The record holding the file ``name`` and its field, if the caller may read it.
+
+        Anything missing or refused is the same 404, as in PocketBase.
+        """
+        collection = self.records.collections.get(collection_ref)
+        if collection is None or not record_id or not is_plain_name(name):
+            raise NotFoundError()
+        if collection.type == VIEW:
+            raise NotFoundError()  # files of view collections are not served (yet)
+        record = await self.records.find(collection, record_id)
+        if record is None:
+            raise NotFoundError()
+        field = _field_of(record, name)
+        if field is None:
+            raise NotFoundError()
+        if field.opt("protected"):
+            holder = await self.auth.record_of_token(token, FILE_TOKEN) if token else None
+            reader = Caller(
+                GUEST if holder is None else Auth(holder),
+                query=caller.query,
+                headers=caller.headers,
+                method=caller.method,
+                context=PROTECTED_FILE,
+            )
+            try:
+                await self.records.view(collection, record.id, reader)
+            except ForbiddenError as exc:  # a locked viewRule: superusers only
+                raise NotFoundError() from exc
+        return record, field
+
+    async def serve(
+        self,
+        collection_ref: str,
+        record_id: str,
+        name: str,
+        *,
+        thumb: str,
+        token: str,
+        caller: Caller,
+    ) -> ServedFile:
+        """The file to send for a download request (a thumbnail when one applies)."""
+        record, field = await self.find(collection_ref, record_id, name, token=token, caller=caller)
+        storage = await self.storage()
+        cid = record.collection.id
+        key = file_key(cid, record.id, name)
+        info = await storage.stat(key)
+        if info is None:
+            raise NotFoundError()
+        if (
+            thumb
+            and self.thumbnailer is not None
+            and thumb_allowed(thumb, list(field.opt("thumbs") or []))
+            and sniff.essence(info.content_type) in THUMB_SOURCES
+        ):
+            served = thumb_key(cid, record.id, name, thumb)
+            thumb_info = await storage.stat(served)
+            if thumb_info is None:
+                try:
+                    await self._make_thumb(storage, key, served, thumb, info.content_type)
+                    thumb_info = await storage.stat(served)
+                except Exception as exc:  # fall back to the original, as PocketBase does
+                    log.warning("thumb %s of %s failed: %r", thumb, key, exc)
+            if thumb_info is not None:
+                return ServedFile(storage, served, f"{thumb}_{name}", thumb_info)
+        return ServedFile(storage, key, name, info)
+
+    async def _make_thumb(
+        self, storage: FileStorage, original: str, target: str, size: str, content_type: str
+    ) -> None:
+        """Make a thumbnail once: concurrent requests for the same one wait for the first."""
+        pending = self._thumbs.get(target)
+        if pending is not None:
+            await asyncio.shield(pending)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._thumbs[target] = future
+        try:
+            assert self.thumbnailer is not None
+            data, mime = await self.thumbnailer.make(
+                await storage.read(original), size, content_type
+            )
+            await storage.put(target, data, mime)
+            future.set_result(None)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, nobody is warned twice
+            raise
+        finally:
+            del self._thumbs[target]
+
+    async def close(self) -> None:
+        storages = self._retired + ([self._current[1]] if self._current else [])
+        self._current, self._retired = None, []
+        for storage in storages:
+            await storage.close()
+
+
+def _field_of(record: Record, name: str) -> Field | None:
+    """The file field whose value holds ``name``."""
+    for field in record.collection.fields:
+        if field.type != "file":
+            continue
+        value = record.get(field.name)
+        names = value if isinstance(value, list) else [value]
+        if name in names:
+            return field
+    return None
