@@ -25,8 +25,8 @@ SCRIPT = Path(__file__).with_name("scenario.mjs")
 EXPECTED_CHECKS = 64
 
 
-async def run_scenario(url: str) -> tuple[int, list[dict[str, Any]], str]:
-    """Run the script against ``url``: exit code, parsed output lines, raw stderr."""
+async def run_scenario(url: str, script: Path = SCRIPT) -> tuple[int, list[dict[str, Any]], str]:
+    """Run ``script`` against ``url``: exit code, parsed output lines, raw stderr."""
     node = node_binary()
     env = {
         **os.environ,
@@ -37,7 +37,7 @@ async def run_scenario(url: str) -> tuple[int, list[dict[str, Any]], str]:
     }
     process = await asyncio.create_subprocess_exec(
         node,
-        str(SCRIPT),
+        str(script),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -1,4 +1,5 @@
-"""The official PocketBase JS SDK (``pocketbase@0.28.1``), installed once with npm into a cache.
+"""The official PocketBase JS SDK (``pocketbase@0.28.1``), installed once with npm into a cache,
+with ``eventsource`` (the SDK's realtime needs the browser's ``EventSource``, which Node lacks).
 
 The SDK tests need ``node`` and ``npm``. Where either is missing, or the install fails, the
 tests skip with a one-line reason, except under CI (``CI`` set), where they must run and so
@@ -15,11 +16,13 @@ from pathlib import Path
 import pytest
 
 VERSION = "0.28.1"
+EVENTSOURCE = "3.0.7"
+PACKAGES = (f"pocketbase@{VERSION}", f"eventsource@{EVENTSOURCE}")
 
 
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ferrybase-tests" / f"sdk-{VERSION}"
+    return Path(base) / "ferrybase-tests" / f"sdk-{VERSION}-eventsource-{EVENTSOURCE}"
 
 
 def _unavailable(reason: str) -> None:
@@ -44,7 +47,8 @@ def sdk_dir() -> Path:
     concurrent install never leaves a half-filled cache behind.
     """
     target = _cache_dir()
-    if (target / "node_modules" / "pocketbase" / "package.json").exists():
+    modules = target / "node_modules"
+    if all((modules / name / "package.json").exists() for name in ("pocketbase", "eventsource")):
         return target
     npm = shutil.which("npm")
     if npm is None:
@@ -57,7 +61,7 @@ def sdk_dir() -> Path:
     try:
         (scratch / "package.json").write_text('{"name": "ferrybase-sdk-tests", "private": true}\n')
         result = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--silent", f"pocketbase@{VERSION}"],
+            [npm, "install", "--no-audit", "--no-fund", "--silent", *PACKAGES],
             cwd=scratch,
             capture_output=True,
             text=True,
@@ -66,7 +70,7 @@ def sdk_dir() -> Path:
         )
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            _unavailable(f"npm install pocketbase@{VERSION} failed: {last}")
+            _unavailable(f"npm install {' '.join(PACKAGES)} failed: {last}")
         try:
             scratch.rename(target)
         except OSError:
@@ -74,7 +78,7 @@ def sdk_dir() -> Path:
             if not (target / "node_modules" / "pocketbase").exists():
                 raise
     except subprocess.TimeoutExpired:
-        _unavailable(f"npm install pocketbase@{VERSION} timed out")
+        _unavailable(f"npm install {' '.join(PACKAGES)} timed out")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target

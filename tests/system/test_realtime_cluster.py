@@ -59,9 +59,10 @@ async def feed_order(kind: str, url: str, tmp_path: Path) -> list[str]:
             return [row[0] for row in conn.execute(sql)]
     conn = await asyncpg.connect(url)
     try:
-        return [row[0] for row in await conn.fetch(sql)]
+        rows = await conn.fetch(sql)
     finally:
         await conn.close()
+    return [str(row[0]) for row in rows]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
