@@ -55,13 +55,13 @@ async def feed_order(kind: str, url: str, tmp_path: Path) -> list[str]:
     if kind == "sqlite":
         import sqlite3
 
-        with contextlib.closing(sqlite3.connect(tmp_path / "fb_data" / "data.db")) as conn:
-            return [row[0] for row in conn.execute(sql)]
-    conn = await asyncpg.connect(url)
+        with contextlib.closing(sqlite3.connect(tmp_path / "fb_data" / "data.db")) as lite:
+            return [row[0] for row in lite.execute(sql)]
+    pg = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch(sql)
+        rows = await pg.fetch(sql)
     finally:
-        await conn.close()
+        await pg.close()
     return [str(row[0]) for row in rows]
 
 
