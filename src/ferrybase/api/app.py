@@ -47,6 +47,7 @@ ROUTES = [
     Route("/api/settings", settings.view_settings, methods=["GET"]),
     Route("/api/settings", settings.update_settings, methods=["PATCH"]),
     Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
+    Route("/api/settings/test/s3", settings.test_s3, methods=["POST"]),
     Route(
         "/api/settings/apple/generate-client-secret",
         settings.apple_client_secret,

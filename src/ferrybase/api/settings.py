@@ -10,6 +10,7 @@ from ferrybase.api.bodies import read_body
 from ferrybase.api.context import core_of, superuser_of
 from ferrybase.api.responses import json_response, no_content
 from ferrybase.auth.oauth2 import apple
+from ferrybase.core.files import random_part
 from ferrybase.core.mails import render_mail
 from ferrybase.core.records import Record
 from ferrybase.core.value_checks import is_email
@@ -126,4 +127,38 @@ async def test_email(request: Request) -> Response:
         await core.mailer.send(mail)
     except Exception as exc:  # the SMTP server's refusal, a network error
         raise BadRequestError(f"{_TEST_FAILED} Raw error: {type(exc).__name__}") from exc
+    return no_content()
+
+
+_S3_FAILED = "Failed to test the S3 filesystem."
+
+
+async def test_s3(request: Request) -> Response:
+    """``POST /api/settings/test/s3``: write and delete a file in the configured bucket of
+    ``filesystem`` ("storage": record files, "backups")."""
+    await superuser_of(request)
+    core = await core_of(request)
+    body = await read_body(request)
+    filesystem = body.get("filesystem")
+    if filesystem is not None and not isinstance(filesystem, str):
+        raise InvalidBodyError()
+    if not filesystem:
+        error = FieldError("validation_required", "Cannot be blank.")
+        raise ValidationError({"filesystem": error}, _S3_FAILED)
+    if filesystem not in ("storage", "backups"):
+        error = FieldError("validation_in_invalid", "Must be a valid value.")
+        raise ValidationError({"filesystem": error}, _S3_FAILED)
+    settings = await core.settings.load()
+    s3 = settings["backups"]["s3"] if filesystem == "backups" else settings["s3"]
+    if not s3.get("enabled"):
+        raise BadRequestError(f"{_S3_FAILED} Raw error: \nS3 storage filesystem is not enabled")
+    prefix = f"pb_settings_test_{random_part(5)}"
+    storage = await core.files.storage_for(s3)
+    try:
+        await storage.put(f"{prefix}/test.txt", b"test", "text/plain; charset=utf-8")
+        await storage.delete_prefix(prefix)
+    except Exception as exc:  # the bucket's refusal, a network error
+        raise BadRequestError(f"{_S3_FAILED} Raw error: \n{type(exc).__name__}") from exc
+    finally:
+        await storage.close()
     return no_content()

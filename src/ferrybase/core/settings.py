@@ -103,6 +103,8 @@ _CHECKS: dict[tuple[str, ...], Callable[[Any], FieldError | None]] = {
     ("logs", "maxDataSize"): _at_least(0),
     ("backups", "cronMaxKeep"): _at_least(1),
     ("smtp", "port"): _at_least(0),
+    ("s3", "endpoint"): lambda v: _url(v),
+    ("backups", "s3", "endpoint"): lambda v: _url(v),
 }
 
 
@@ -197,15 +199,20 @@ def _check_types(patch: Any, model: Any, path: tuple[str, ...]) -> None:
 
 
 def _when_enabled(
-    section: str, key: str, check: Callable[[Any], FieldError | None]
+    section: str | tuple[str, ...], key: str, check: Callable[[Any], FieldError | None]
 ) -> Callable[[dict[str, Any]], tuple[tuple[str, ...], FieldError] | None]:
-    """A check of ``section.key`` that applies only while the section is enabled."""
+    """A check of ``section.key`` that applies only while the section is enabled
+    (``section`` may be a path: ``("backups", "s3")``)."""
+    path = (section,) if isinstance(section, str) else section
 
     def run(settings: dict[str, Any]) -> tuple[tuple[str, ...], FieldError] | None:
-        if not settings[section].get("enabled"):
+        node = settings
+        for part in path:
+            node = node[part]
+        if not node.get("enabled"):
             return None
-        error = check(settings[section][key])
-        return None if error is None else ((section, key), error)
+        error = check(node[key])
+        return None if error is None else ((*path, key), error)
 
     return run
 
@@ -225,10 +232,11 @@ _CONDITIONAL = (
     _when_enabled("batch", "timeout", _positive),
     _when_enabled("smtp", "host", _required),
     _when_enabled("smtp", "port", _positive),
-    _when_enabled("s3", "bucket", _required),
-    _when_enabled("s3", "region", _required),
-    _when_enabled("s3", "endpoint", _required),
-    _when_enabled("s3", "accessKey", _required),
+    *(
+        _when_enabled(section, key, _required)
+        for section in ("s3", ("backups", "s3"))
+        for key in ("endpoint", "bucket", "region", "accessKey", "secret")
+    ),
 )
 
 
@@ -237,8 +245,11 @@ def _validate(settings: dict[str, Any]) -> dict[str, FieldErrors]:
     for conditional in _CONDITIONAL:
         found = conditional(settings)
         if found is not None:
-            (section, key), problem = found
-            errors.setdefault(section, {})[key] = problem
+            where, problem = found
+            node = errors
+            for part in where[:-1]:
+                node = node.setdefault(part, {})
+            node[where[-1]] = problem
     for path, check in _CHECKS.items():
         value: Any = settings
         for key in path:
