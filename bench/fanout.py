@@ -45,9 +45,8 @@ class Subscriber:
 async def open_subscriber(host: str, port: int) -> Subscriber:
     sub = Subscriber()
     reader, writer = await asyncio.open_connection(host, port)
-    writer.write(
-        f"GET /api/realtime HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n\r\n".encode()
-    )
+    request = f"GET /api/realtime HTTP/1.1\r\nHost: {host}:{port}\r\n"
+    writer.write((request + "Accept: text/event-stream\r\n\r\n").encode())
     await writer.drain()
     while (await reader.readline()) not in (b"\r\n", b""):
         pass  # status line and headers
