@@ -86,6 +86,7 @@ ROUTES = [
     # files
     Route("/api/files/token", files.file_token, methods=["POST"]),
     Route("/api/files/{collection}/{record}/{filename}", files.download, methods=["GET"]),
+    Route("/api/files/{rest:path}", files.unmatched, methods=["GET"]),
     # realtime
     Route("/api/realtime", realtime.connect, methods=["GET"]),
     Route("/api/realtime", realtime.subscribe, methods=["POST"]),

@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ferrybase.api.context import auth_of, caller_of, core_of
+from ferrybase.api.errors import NOT_FOUND_FILE
 from ferrybase.api.responses import json_response
 from ferrybase.core import sniff
 from ferrybase.core.file_service import ServedFile
+from ferrybase.errors import NotFoundError
 
 # What a browser may show in place (PocketBase's inlineServeContentTypes).
 INLINE = frozenset(
@@ -76,6 +78,8 @@ async def file_token(request: Request) -> Response:
 async def download(request: Request) -> Response:
     """``GET /api/files/{collection}/{recordId}/{filename}``."""
     core = await core_of(request)
+    if core.collections.get(request.path_params["collection"]) is None:
+        raise NotFoundError("Missing or invalid collection context.")
     query = request.query_params
     served = await core.files.serve(
         request.path_params["collection"],
@@ -86,6 +90,17 @@ async def download(request: Request) -> Response:
         caller=await caller_of(request),
     )
     return _serve(request, served, force_attachment=query.get("download", "") in _TRUE)
+
+
+async def unmatched(request: Request) -> Response:
+    """Any other ``GET /api/files/...``: PocketBase routes on the escaped path, so three
+    segments with an encoded ``/`` inside (``..%2F..%2Fdata.db``) still reach its download
+    handler, which finds nothing; other shapes fall through to its static files."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    segments = raw.split(b"?", 1)[0].removeprefix(b"/api/files/").split(b"/")
+    if len(segments) == 3 and all(segments):
+        raise NotFoundError()
+    raise NotFoundError(NOT_FOUND_FILE)
 
 
 def _serve(request: Request, served: ServedFile, *, force_attachment: bool) -> Response:
@@ -99,7 +114,7 @@ def _serve(request: Request, served: ServedFile, *, force_attachment: bool) -> R
     content_type = BY_EXTENSION.get(posixpath.splitext(served.key)[1], real_type)
     modified = info.modified.replace(microsecond=0)
     headers = {
-        "content-disposition": f"{disposition}; filename={served.name}",
+        "content-disposition": f'{disposition}; filename="{served.name}"',
         "content-security-policy": CSP,
         "cache-control": CACHE_CONTROL,
         "accept-ranges": "bytes",
@@ -114,9 +129,11 @@ def _serve(request: Request, served: ServedFile, *, force_attachment: bool) -> R
     if wanted and _range_applies(request, modified):
         parsed = _parse_range(wanted, size)
         if parsed is None:
+            # as Go answers it: no caching, validator or range headers on the error
+            del headers["cache-control"], headers["last-modified"], headers["accept-ranges"]
             headers["content-range"] = f"bytes */{size}"
             headers["content-type"] = "text/plain; charset=utf-8"
-            return Response(b"invalid range: failed to overlap", 416, headers=headers)
+            return Response(b"invalid range: failed to overlap\n", 416, headers=headers)
         if parsed != _WHOLE:
             start, end = parsed
             status = 206
