@@ -12,12 +12,14 @@ Adding a scenario is a few lines in :data:`SCENARIOS`; e.g. once the seed create
 
 A scenario that writes can name a ``teardown(ctx)`` that runs once per server after its
 measured runs (``create`` deletes the records it made), and ``seed`` names the data set it
-needs (``--seed`` defaults to the union of the selected scenarios' needs).
+needs (``--seed`` defaults to the union of the selected scenarios' needs). A body that is
+not JSON (``upload``'s multipart form) comes from ``content``: the bytes and their type.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -110,6 +112,7 @@ class Scenario:
     note: str = ""
     teardown: Teardown | None = None  # once per server after its measured runs
     seed: str = "none"  # the data set it needs (see seeds.py)
+    content: Callable[[], tuple[bytes, str]] | None = None  # a raw body and its type
 
     def resolve(self, ctx: Context) -> Request:
         values = dict(ctx.vars)
@@ -120,6 +123,8 @@ class Scenario:
         if self.body is not None:
             body = orjson.dumps(_fill(self.body, values))
             headers["Content-Type"] = "application/json"
+        elif self.content is not None:
+            body, headers["Content-Type"] = self.content()
         if self.token is not None:
             headers["Authorization"] = ctx.token(self.token)
         return Request(self.method, self.path.format_map(values), body, headers)
@@ -202,6 +207,66 @@ def delete_created(ctx: Context) -> None:
     ctx.vars["create_cleanup"] = f"{deleted} records in {time.monotonic() - t0:.1f} s"
 
 
+FILE_SIZE = 1 << 20  # the file uploaded and downloaded: 1 MiB of random bytes
+FILES_COLLECTION = "bench_files"
+_BOUNDARY = "----ferrybase-bench-boundary"
+
+
+def file_bytes() -> bytes:
+    """The same 1 MiB on every server and run (random, so nothing compresses it)."""
+    return random.Random(7).randbytes(FILE_SIZE)
+
+
+def upload_form() -> tuple[bytes, str]:
+    """A multipart body as the JS SDK sends a File: the file part plus ``@jsonPayload``."""
+    payload = orjson.dumps({"title": f"bench-{RUN_ID}"})
+    body = (
+        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="@jsonPayload"\r\n\r\n'.encode()
+        + payload
+        + f"\r\n--{_BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="doc"; filename="blob.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + file_bytes()
+        + f"\r\n--{_BOUNDARY}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={_BOUNDARY}"
+
+
+def seeded_file(ctx: Context) -> dict[str, str]:
+    """The record the ``files`` seed uploaded, and its stored file name."""
+    with ctx.client(ctx.token("superuser")) as c:
+        r = c.get(
+            f"/api/collections/{FILES_COLLECTION}/records",
+            params={"perPage": "1", "skipTotal": "1", "filter": "title = 'seeded'"},
+        )
+    items = r.json().get("items") if r.status_code == 200 else None
+    if not items:
+        raise RuntimeError(f"{ctx.kind}: no seeded file record ({r.status_code} {r.text[:300]})")
+    return {"file_record": str(items[0]["id"]), "file_name": str(items[0]["doc"])}
+
+
+def delete_uploads(ctx: Context) -> None:
+    """Delete the records ``upload`` made (their files go with them), 50 per batch."""
+    t0 = time.monotonic()
+    flt = f"title = 'bench-{RUN_ID}'"
+    url = f"/api/collections/{FILES_COLLECTION}/records"
+    deleted = 0
+    with ctx.client(ctx.token("superuser")) as c:
+        while True:
+            r = c.get(
+                url, params={"filter": flt, "perPage": "50", "fields": "id", "skipTotal": "1"}
+            )
+            ids = [str(x["id"]) for x in r.json().get("items", [])] if r.status_code == 200 else []
+            if not ids:
+                break
+            reqs = [{"method": "DELETE", "url": f"{url}/{rid}"} for rid in ids]
+            r = c.post("/api/batch", json={"requests": reqs}, timeout=120.0)
+            if r.status_code != 200:
+                raise RuntimeError(f"{ctx.kind}: upload cleanup -> {r.status_code} {r.text[:300]}")
+            deleted += len(ids)
+    ctx.vars["upload_cleanup"] = f"{deleted} records in {time.monotonic() - t0:.1f} s"
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("health", "GET", "/api/health", note="GET /api/health"),
     Scenario(
@@ -262,11 +327,30 @@ SCENARIOS: list[Scenario] = [
         seed="posts",
         note="one post as user1 (createRule applied); the records are deleted afterwards",
     ),
+    Scenario(
+        "download",
+        "GET",
+        f"/api/files/{FILES_COLLECTION}/{{file_record}}/{{file_name}}",
+        setup=seeded_file,
+        seed="files",
+        note="a 1 MiB file (GET /api/files/..., public collection)",
+    ),
+    Scenario(
+        "upload",
+        "POST",
+        f"/api/collections/{FILES_COLLECTION}/records",
+        token="user",
+        content=upload_form,
+        teardown=delete_uploads,
+        seed="files",
+        note="create a record with a 1 MiB file (multipart + @jsonPayload), as user1",
+    ),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}
-# create last: the posts it adds would otherwise be in the table the reads scan
-DEFAULT = [s.name for s in SCENARIOS]
+# create last: the posts it adds would otherwise be in the table the reads scan. The file
+# scenarios need their own seed: run them with --scenarios download,upload.
+DEFAULT = [s.name for s in SCENARIOS if s.seed != "files"]
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,51 @@ def seed_posts(ctx: Context) -> None:
     )
 
 
+def seed_files(ctx: Context) -> None:
+    """A public collection with a file field, one user to upload as, one 1 MiB file."""
+    from .scenarios import FILE_SIZE, FILES_COLLECTION, file_bytes
+
+    collection = {
+        "name": FILES_COLLECTION,
+        "type": "base",
+        "listRule": "",
+        "viewRule": "",
+        "createRule": '@request.auth.id != ""',
+        "deleteRule": None,
+        "fields": [
+            {"name": "title", "type": "text"},
+            {"name": "doc", "type": "file", "maxSelect": 1, "maxSize": 2 * FILE_SIZE},
+        ],
+    }
+    with ctx.client(ctx.token("superuser")) as c:
+        if c.get(f"/api/collections/{FILES_COLLECTION}").status_code == 404:
+            _check(ctx.kind, "files collection", c.post("/api/collections", json=collection))
+        settings = _check(ctx.kind, "read settings", c.get("/api/settings"))
+        if not settings.get("batch", {}).get("enabled"):  # the upload scenario's clean-up
+            _check(
+                ctx.kind,
+                "enable batch",
+                c.patch("/api/settings", json={"batch": {"enabled": True}}),
+            )
+        users = "/api/collections/users/records"
+        found = c.get(users, params={"filter": f"email = '{USER.email}'", "fields": "id"})
+        if not _check(ctx.kind, "find user1", found)["items"]:
+            body = {
+                "email": USER.email,
+                "password": USER.password,
+                "passwordConfirm": USER.password,
+            }
+            _check(ctx.kind, "create user1", c.post(users, json=body))
+        url = f"/api/collections/{FILES_COLLECTION}/records"
+        seeded = c.get(url, params={"filter": "title = 'seeded'", "fields": "id"})
+        if not _check(ctx.kind, "find the seeded file", seeded)["items"]:
+            _check(
+                ctx.kind,
+                "upload the seeded file",
+                c.post(url, data={"title": "seeded"}, files={"doc": ("seed.bin", file_bytes())}),
+            )
+
+
 def no_seed(ctx: Context) -> None:
     """Nothing beyond the superuser (enough for health and superuser-auth)."""
 
@@ -200,4 +245,5 @@ def no_seed(ctx: Context) -> None:
 SEEDS: dict[str, Seed] = {
     "none": no_seed,
     "posts": seed_posts,
+    "files": seed_files,
 }
