@@ -359,7 +359,7 @@ async def test_collections_api_hides_and_keeps_the_client_secret(
     [
         ("GET", "", None),
         ("GET", "?state=abc", None),
-        ("GET", "?state=abc&code=xyz", None),  # nobody is listening (no realtime yet)
+        ("GET", "?state=abc&code=xyz", None),  # no realtime client of that id
         ("GET", "?state=abc&error=access_denied", None),
         ("POST", "", {"state": "abc", "code": "xyz"}),
     ],

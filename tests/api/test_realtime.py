@@ -1,9 +1,9 @@
 """Realtime over SSE (PocketBase's protocol), on SQLite and PostgreSQL: the app is served by
-uvicorn on a free port inside the test's loop, streams are read with a real HTTP client."""
+uvicorn on a free port inside the test's loop (``base_url``, ``conftest.py``), streams are read
+with a real HTTP client."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,30 +11,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from ferrybase.core.app import Core
-from tests.support.servers import free_port
 from tests.support.sse import SseStream
 
 Headers = dict[str, str]
 RULE = "published = true || (@request.auth.id != '' && owner = @request.auth.id)"
-
-
-@pytest.fixture
-async def base_url(app: Starlette) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    core: Core = app.state.core
-    await core.realtime.close()  # ends the open streams so the server can stop
-    server.should_exit = True
-    await task
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 ``oidc-provider-mock`` runs a complete provider (discovery, authorization, token, userinfo,
 JWKS) on a free port in a thread; any client id and secret are accepted. Its authorization
-page is a form where a person picks the subject: :func:`authorize` submits that form as a
-browser would and returns the code from the redirect.
+page is a form where a person picks the subject (or denies the request): :func:`authorize`
+and :func:`consent` submit that form as a browser would and return the redirect.
 """
 
 from __future__ import annotations
@@ -71,11 +71,27 @@ def authorize(auth_url: str, sub: str, redirect_url: str = REDIRECT_URL) -> dict
     ``auth_url`` is the authorization URL of auth-methods (ending with ``redirect_uri=``).
     """
     url = auth_url + quote(redirect_url, safe="")
-    with httpx.Client(follow_redirects=False) as browser:
+    with httpx.Client(follow_redirects=False, trust_env=False) as browser:
         page = browser.get(url)
         assert page.status_code == 200, page.text  # the form where the subject is chosen
         answer = browser.post(url, data={"sub": sub})
+    location = _redirect(answer, redirect_url)
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+async def consent(url: str, sub: str, redirect_url: str, *, deny: bool = False) -> str:
+    """The browser at the provider's complete authorization ``url``: ``sub`` picked and
+    allowed (or the request denied); where the provider sends the browser back."""
+    form = {"action": "deny"} if deny else {"sub": sub}
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
+        page = await browser.get(url)
+        assert page.status_code == 200, page.text
+        answer = await browser.post(url, data=form)
+    return _redirect(answer, redirect_url)
+
+
+def _redirect(answer: httpx.Response, redirect_url: str) -> str:
     assert answer.status_code in (302, 303), answer.text
     location = answer.headers["location"]
     assert location.startswith(redirect_url), location
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    return location

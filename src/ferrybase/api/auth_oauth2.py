@@ -1,10 +1,10 @@
 """``POST /api/collections/{collection}/auth-with-oauth2`` and ``/api/oauth2-redirect``.
 
 The redirect endpoint is where a provider sends the browser back in the JS SDK's popup flow:
-PocketBase forwards ``{state, code, error}`` to the realtime client whose id is the ``state``
-and that subscribed to ``@oauth2``, then redirects to a page of the admin UI. Realtime comes
-with issue #6; until then :func:`no_realtime_client` is the delivery, so every redirect
-lands on the failure page, as PocketBase's does for a client it does not know.
+``{state, code[, error]}`` goes to the realtime client whose id is the ``state`` and that
+subscribed to ``@oauth2`` (``app.state.oauth2_redirect_delivery``, set by ``api/app.py`` to
+``core.realtime.send``, which reaches it in any process), then the browser is sent to a page
+of the admin UI: the success page only when the client got a code.
 """
 
 from __future__ import annotations
@@ -36,12 +36,8 @@ DELIVERY_STATE_KEY = "oauth2_redirect_delivery"
 
 
 async def no_realtime_client(state: str, message: dict[str, str]) -> bool:
-    """The delivery while Ferrybase has no realtime clients: nobody to tell, never delivered.
-
-    Issue #6 replaces it by setting ``app.state.oauth2_redirect_delivery`` to a function that
-    finds the client by id, checks its ``@oauth2`` subscription and sends
-    ``{"name": "@oauth2", "data": message}`` over its SSE stream.
-    """
+    """The delivery of an app started without its lifespan (no realtime): never delivered,
+    so every redirect lands on the failure page."""
     return False
 
 
