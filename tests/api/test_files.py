@@ -12,10 +12,14 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from PIL import Image
+from starlette.applications import Starlette
+from starlette.types import Message
 
+from ferrybase.api import files as api_files
 from ferrybase.core.app import Core
 from ferrybase.core.files import file_key, thumb_key
 from ferrybase.files.memory import MemoryStorage
@@ -152,9 +156,12 @@ async def test_upload_and_download(
     assert forced.headers["content-disposition"] == f'attachment; filename="{record["avatar"]}"'
 
 
+@pytest.mark.parametrize("at_once", [True, False], ids=["read-at-once", "streamed"])
 async def test_range_and_conditional_requests(
-    client: httpx.AsyncClient, su: dict[str, str]
+    client: httpx.AsyncClient, su: dict[str, str], at_once: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if not at_once:
+        monkeypatch.setattr(api_files, "READ_AT_ONCE", 0)
     body = bytes(range(256)) * 4
     record = (await create(client, [("files", ("data.bin", body))])).json()
     url = f"/api/files/docs/{record['id']}/{record['files'][0]}"
@@ -175,6 +182,70 @@ async def test_range_and_conditional_requests(
     assert cached.status_code == 304 and cached.content == b""
     head = await client.head(url)
     assert head.status_code == 200 and head.headers["content-length"] == str(len(body))
+
+
+async def asgi_get(app: Starlette, path: str, *, pathsend: bool) -> list[Message]:
+    """The ASGI messages of one GET, from a server that offers ``http.response.pathsend``
+    or not (httpx's transport never does)."""
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("test", 80),
+        "extensions": {"http.response.pathsend": {}} if pathsend else {},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("pathsend", [True, False], ids=["pathsend", "no-pathsend"])
+async def test_large_files_sent_by_the_server(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    su: dict[str, str],
+    storage_kind: str,
+    pathsend: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past ``READ_AT_ONCE`` a whole local file goes to the server as a path when it offers
+    ``http.response.pathsend``; from S3, without it, or for a range, the bytes are streamed.
+    The headers are the same either way."""
+    monkeypatch.setattr(api_files, "READ_AT_ONCE", 100)
+    body = bytes(range(256)) * 8
+    record = (await create(client, [("files", ("data.bin", body))])).json()
+    path = f"/api/files/docs/{record['id']}/{record['files'][0]}"
+    sent = await asgi_get(app, path, pathsend=pathsend)
+    start, rest = sent[0], sent[1:]
+    assert start["type"] == "http.response.start" and start["status"] == 200
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    expected = (await client.get(path)).headers
+    for name in ("content-type", "content-length", "content-disposition", "last-modified"):
+        assert headers[name] == expected[name]
+    assert headers["accept-ranges"] == "bytes"
+    if pathsend and storage_kind == "local":
+        assert [m["type"] for m in rest] == ["http.response.pathsend"]
+        assert await anyio.Path(rest[0]["path"]).read_bytes() == body
+    else:
+        assert {m["type"] for m in rest} == {"http.response.body"}
+        assert b"".join(m.get("body", b"") for m in rest) == body
+    ranged = await client.get(path, headers={"Range": "bytes=0-199"})
+    assert ranged.status_code == 206 and ranged.content == body[:200]
 
 
 async def test_thumbnails(client: httpx.AsyncClient, su: dict[str, str], core: Core) -> None:

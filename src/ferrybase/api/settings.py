@@ -28,6 +28,7 @@ async def update_settings(request: Request) -> Response:
     await superuser_of(request)
     core = await core_of(request)
     settings = await core.settings.update(await read_body(request))
+    core.files.settings_changed()
     return json_response(settings, request=request)
 
 

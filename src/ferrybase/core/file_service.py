@@ -1,7 +1,10 @@
 """Serving record files: which storage, who may read a file, thumbnails, file tokens.
 
-The storage follows the settings: the local folder, or the S3 bucket while ``s3.enabled``
-(a change through the settings API takes effect on the next request, in every process).
+The storage follows the settings: the local folder, or the S3 bucket while ``s3.enabled``.
+Writes read the settings each time, so no upload ever lands in the storage of before a
+change; downloads reuse the choice for up to :data:`STORAGE_TTL` seconds (at once in the
+process that changed the settings), so another worker or node serves from the new storage
+within that bound.
 Files of unprotected fields are public, as in PocketBase: their names carry ten random
 characters. A protected field's files need the collection's ``viewRule`` to pass for the
 holder of a file token (``?token=``), with ``@request.context = "protectedFile"``.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +44,8 @@ log = logging.getLogger("ferrybase.files")
 
 PROTECTED_FILE = "protectedFile"
 FILE_TOKEN = "file"
+# How long downloads trust the storage choice before reading the settings again.
+STORAGE_TTL = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,14 @@ class Files:
         self.factory = factory
         self.thumbnailer = thumbnailer
         self._current: tuple[Any, FileStorage] | None = None
+        self._checked_at = -STORAGE_TTL
         self._retired: list[FileStorage] = []
         self._thumbs: dict[str, asyncio.Future[None]] = {}
 
     async def storage(self) -> FileStorage:
         """The storage the settings name now (built once per distinct configuration)."""
         s3 = (await self.settings.load())["s3"]
+        self._checked_at = time.monotonic()
         config = dict(s3) if s3.get("enabled") else None
         marker = None if config is None else tuple(sorted(config.items()))
         if self._current is not None and self._current[0] == marker:
@@ -87,6 +95,17 @@ class Files:
             self._retired.append(self._current[1])
         self._current = (marker, storage)
         return storage
+
+    async def serving_storage(self) -> FileStorage:
+        """The storage downloads read: the settings' choice, at most ``STORAGE_TTL`` old."""
+        current = self._current
+        if current is not None and time.monotonic() - self._checked_at < STORAGE_TTL:
+            return current[1]
+        return await self.storage()
+
+    def settings_changed(self) -> None:
+        """This process saved the settings: downloads follow them from the next request."""
+        self._checked_at = -STORAGE_TTL
 
     def journal(self) -> FileJournal:
         return FileJournal(self.storage)
@@ -148,7 +167,7 @@ class Files:
     ) -> ServedFile:
         """The file to send for a download request (a thumbnail when one applies)."""
         record, field = await self.find(collection_ref, record_id, name, token=token, caller=caller)
-        storage = await self.storage()
+        storage = await self.serving_storage()
         cid = record.collection.id
         key = file_key(cid, record.id, name)
         info = await storage.stat(key)

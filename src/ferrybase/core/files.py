@@ -215,6 +215,17 @@ class FileStorage(Protocol):
 
     async def stat(self, key: str) -> FileInfo | None: ...
 
+    def read_at_once(self, key: str, start: int, end: int) -> bytes | None:
+        """Bytes ``start`` up to ``end`` without waiting, if the storage has them at hand (a
+        local disk, memory), else ``None``; only for a few MiB at most: it blocks the loop.
+        ``FileNotFoundError`` if the file is gone."""
+        ...
+
+    def local_path(self, key: str) -> str | None:
+        """The file's path on this machine, if it is on a local disk (the HTTP server may
+        then send it itself); ``None`` for remote storage or an invalid key."""
+        ...
+
     async def read(self, key: str) -> bytes:
         """The whole file (thumbnails read their original); ``FileNotFoundError`` if absent."""
         ...

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -30,10 +31,15 @@ class LocalStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._root = str(self.root)
 
     def path(self, key: str) -> Path:
         """The path of a key; a key that would leave the root (``..``, absolute, ``\\``,
         NUL, an ``.attrs`` name) is refused with ``ValueError``."""
+        return Path(self._locate(key))
+
+    def _locate(self, key: str) -> str:
+        # A lexical check is enough: no segment may climb, and the root itself is resolved.
         parts = key.split("/")
         if (
             not key
@@ -45,10 +51,19 @@ class LocalStorage:
             or key.endswith(ATTRS)
         ):
             raise ValueError(f"invalid storage key {key!r}")
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root):
-            raise ValueError(f"invalid storage key {key!r}")
-        return path
+        return os.path.join(self._root, key)
+
+    def local_path(self, key: str) -> str | None:
+        try:
+            return self._locate(key)
+        except ValueError:
+            return None
+
+    def read_at_once(self, key: str, start: int, end: int) -> bytes | None:
+        with open(self._locate(key), "rb") as handle:
+            if start:
+                handle.seek(start)
+            return handle.read(end - start)
 
     async def put(
         self, key: str, source: IO[bytes] | bytes, content_type: str, original_name: str = ""
@@ -57,11 +72,10 @@ class LocalStorage:
         await asyncio.to_thread(_write, path, source, content_type, original_name)
 
     async def stat(self, key: str) -> FileInfo | None:
-        try:
-            path = self.path(key)
-        except ValueError:
-            return None
-        return await asyncio.to_thread(_stat, path)
+        # Inline, not in a thread: a stat and a sidecar of ~250 bytes from a local disk (the
+        # page cache, mostly) take microseconds, less than the hop to a thread and back.
+        path = self.local_path(key)
+        return None if path is None else _stat(path)
 
     async def read(self, key: str) -> bytes:
         return await asyncio.to_thread(self.path(key).read_bytes)
@@ -126,15 +140,16 @@ def _write(path: Path, source: IO[bytes] | bytes, content_type: str, original_na
         raise
 
 
-def _stat(path: Path) -> FileInfo | None:
+def _stat(path: str) -> FileInfo | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         return None
     try:
-        attrs = json.loads(Path(str(path) + ATTRS).read_text())
+        with open(path + ATTRS, "rb") as sidecar:
+            attrs = json.loads(sidecar.read())
     except (FileNotFoundError, ValueError):
         attrs = {}
     metadata = attrs.get("user.metadata") or {}

@@ -33,6 +33,14 @@ class MemoryStorage:
         found = self.files.get(key)
         return None if found is None else found[1]
 
+    def read_at_once(self, key: str, start: int, end: int) -> bytes | None:
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return self.files[key][0][start:end]
+
+    def local_path(self, key: str) -> str | None:
+        return None
+
     async def read(self, key: str) -> bytes:
         if key not in self.files:
             raise FileNotFoundError(key)

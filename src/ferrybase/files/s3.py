@@ -90,6 +90,12 @@ class S3Storage:
             original_name=unquote(str(metadata.get("original-filename") or "")),
         )
 
+    def read_at_once(self, key: str, start: int, end: int) -> bytes | None:
+        return None
+
+    def local_path(self, key: str) -> str | None:
+        return None
+
     async def read(self, key: str) -> bytes:
         try:
             response = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=key)
