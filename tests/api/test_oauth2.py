@@ -22,7 +22,7 @@ ALICE = {
     "email_verified": True,
     "name": "Alice Liddell",
     "preferred_username": "alice",
-    "picture": "https://example.com/alice.png",
+    "picture": "https://avatars.invalid/alice.png",
 }
 
 
@@ -91,13 +91,13 @@ async def test_sign_up_then_sign_in_again(
     assert record["email"] == "alice@example.com"
     assert record["name"] == "Alice Liddell"  # mappedFields.name
     assert record["verified"] is True  # the provider vouched for the address
-    assert record["avatar"] == ""  # a file field: pictures are not downloaded yet
+    assert record["avatar"] == ""  # the picture's host does not resolve: signed in without it
     assert meta["isNew"] is True
     assert meta["id"] == "alice-sub"
     assert meta["name"] == "Alice Liddell"
     assert meta["username"] == "alice"
     assert meta["email"] == "alice@example.com"
-    assert meta["avatarURL"] == meta["avatarUrl"] == "https://example.com/alice.png"
+    assert meta["avatarURL"] == meta["avatarUrl"] == "https://avatars.invalid/alice.png"
     assert meta["rawUser"]["sub"] == "alice-sub"
     assert meta["accessToken"] and meta["refreshToken"] and meta["expiry"]
 

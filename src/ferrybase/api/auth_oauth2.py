@@ -19,11 +19,13 @@ from ferrybase.api.auth_password import auth_response, mfa_id_of
 from ferrybase.api.bodies import read_body
 from ferrybase.api.context import caller_of, core_of
 from ferrybase.auth.oauth2 import Providers
+from ferrybase.auth.oauth2.avatars import AvatarDownloads
 from ferrybase.core.mfa import METHOD_OAUTH2
 from ferrybase.core.oauth2 import OAuth2
 from ferrybase.errors import FerrybaseError
 
 PROVIDERS = Providers()
+AVATARS = AvatarDownloads()
 
 REDIRECT_FAILURE = "../_/#/auth/oauth2-redirect-failure"
 REDIRECT_SUCCESS = "../_/#/auth/oauth2-redirect-success"
@@ -46,7 +48,7 @@ async def auth_with_oauth2(request: Request) -> Response:
     collection = core.auth.auth_collection(request.path_params["collection"])
     body = await read_body(request)
     caller = await caller_of(request)
-    result = await OAuth2(core.records, PROVIDERS).sign_in(collection, body, caller)
+    result = await OAuth2(core.records, PROVIDERS, AVATARS).sign_in(collection, body, caller)
     record = result.record
     # As PocketBase: the record is made or linked first; then the auth rule and MFA apply.
     return await auth_response(

@@ -8,24 +8,38 @@ steps is PocketBase's (``apis/record_auth_with_oauth2.go``):
 2. the provider exchanges the code for a token and tells who the user is;
 3. an ``_externalAuths`` row for (collection, provider, provider's user id) names the record;
    else a record with the provider's (verified) e-mail is the one; else a new record is made
-   from ``createData``, the e-mail and the collection's ``mappedFields``;
+   from ``createData``, the e-mail and the collection's ``mappedFields``; a ``mappedFields``
+   avatar into a file field is the picture downloaded (:class:`AvatarDownloads`), bounded in
+   size and time, left empty when the download fails;
 4. the link is written when missing, all in one transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import posixpath
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from ferrybase.core.collections import SUPERUSERS, Collection
+from ferrybase.core.files import UploadedFile
 from ferrybase.core.ports import Executor
+from ferrybase.core.record_files import FileJournal
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import Auth, Record
 from ferrybase.core.rules import Caller
 from ferrybase.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
 
+log = logging.getLogger("ferrybase.oauth2")
+
 EXTERNAL_AUTHS = "_externalAuths"
+
+# PocketBase's bounds on the avatar download: 10 s in all, the request body limit (32 MiB).
+AVATAR_TIMEOUT = 10.0
+AVATAR_MAX_SIZE = 32 << 20
 
 DISABLED = "The collection is not configured to allow OAuth2 authentication."
 INVALID_BODY = "An error occurred while loading the submitted data."
@@ -98,6 +112,15 @@ class OAuth2Providers(Protocol):
         ...
 
 
+class AvatarDownloads(Protocol):
+    """Downloads a provider's picture of the user."""
+
+    async def download(self, url: str, max_size: int) -> bytes:
+        """The body of a successful GET of ``url``; raises on any failure, including a body
+        longer than ``max_size`` bytes."""
+        ...
+
+
 @dataclass
 class OAuth2SignIn:
     """The outcome: the record, whether it was just created, and the provider's user."""
@@ -118,9 +141,12 @@ def provider_config(collection: Collection, name: str) -> dict[str, Any] | None:
 class OAuth2:
     """Sign in with an OAuth2 provider: find, link or create the auth record."""
 
-    def __init__(self, records: Records, providers: OAuth2Providers) -> None:
+    def __init__(
+        self, records: Records, providers: OAuth2Providers, avatars: AvatarDownloads | None = None
+    ) -> None:
         self.records = records
         self.providers = providers
+        self.avatars = avatars
 
     async def sign_in(
         self, collection: Collection, body: dict[str, Any], caller: Caller
@@ -171,25 +197,74 @@ class OAuth2:
         records = self.records
         external = records.collection(EXTERNAL_AUTHS)
         system = self._system_caller()
-        async with records.store.transaction() as tx:
-            record = await self._linked_record(tx, external, collection, provider, user.id)
-            linked = record is not None
-            if record is None and user.email:
-                record = await self._record_by_email(tx, collection, user.email)
-            is_new = record is None
-            if record is None:
-                record = await self._create(tx, collection, user, create_data, caller, system)
-            else:
-                record = await self._claim(tx, record, user, system)
-            if not linked:
-                link = {
-                    "collectionRef": collection.id,
-                    "recordRef": record.id,
-                    "provider": provider,
-                    "providerId": user.id,
-                }
-                await records.create(external, link, system, tx)
+        # The picture is fetched before the transaction (no write lock waits on a provider),
+        # only for whom no record exists yet; a race to create the record wastes it, no more.
+        avatar_field = self._avatar_field(collection, user, create_data)
+        avatar = None
+        if avatar_field and not (
+            await self._linked_record(records.store, external, collection, provider, user.id)
+            or (user.email and await self._record_by_email(records.store, collection, user.email))
+        ):
+            avatar = await self._download_avatar(user.avatar_url)
+        journal = records.journal()
+        try:
+            async with records.store.transaction() as tx:
+                record = await self._linked_record(tx, external, collection, provider, user.id)
+                linked = record is not None
+                if record is None and user.email:
+                    record = await self._record_by_email(tx, collection, user.email)
+                is_new = record is None
+                if record is None:
+                    payload = dict(create_data)
+                    if avatar is not None:
+                        payload[avatar_field] = avatar
+                    record = await self._create(tx, collection, user, payload, caller, journal)
+                    record = await self._verify_new(tx, record, user, system)
+                else:
+                    record = await self._claim(tx, record, user, system)
+                if not linked:
+                    link = {
+                        "collectionRef": collection.id,
+                        "recordRef": record.id,
+                        "provider": provider,
+                        "providerId": user.id,
+                    }
+                    await records.create(external, link, system, tx)
+        except BaseException:
+            await journal.rollback()
+            raise
+        finally:
+            if avatar is not None:
+                avatar.close()
+        await journal.commit()
         return OAuth2SignIn(record, is_new, user)
+
+    def _avatar_field(
+        self, collection: Collection, user: OAuth2User, create_data: dict[str, Any]
+    ) -> str:
+        """The file field the provider's picture goes into, when there is one to fill."""
+        mapped = collection.options.get("oauth2", {}).get("mappedFields") or {}
+        target = str(mapped.get("avatarURL") or "")
+        target_field = collection.field(target) if target else None
+        if target_field is None or target_field.type != "file" or target in create_data:
+            return ""
+        return target if user.avatar_url and self.avatars is not None else ""
+
+    async def _download_avatar(self, url: str) -> UploadedFile | None:
+        """The picture at ``url`` as an upload; ``None`` (logged) when it cannot be had, as
+        PocketBase, which signs the user in without it."""
+        assert self.avatars is not None
+        try:
+            async with asyncio.timeout(AVATAR_TIMEOUT):
+                content = await self.avatars.download(url, AVATAR_MAX_SIZE)
+        except Exception as exc:
+            log.warning("Failed to retrieve OAuth2 avatar %s: %r", url, exc)
+            return None
+        if not content:
+            log.warning("Failed to retrieve OAuth2 avatar %s: empty body", url)
+            return None
+        name = posixpath.basename(urlsplit(url).path) or "avatar"
+        return UploadedFile.of_bytes(name, content)
 
     async def _linked_record(
         self,
@@ -223,11 +298,13 @@ class OAuth2:
         tx: Executor,
         collection: Collection,
         user: OAuth2User,
-        create_data: dict[str, Any],
+        payload: dict[str, Any],
         caller: Caller,
-        system: Caller,
+        journal: FileJournal,
     ) -> Record:
-        payload = dict(create_data)
+        """A new record from ``payload`` (``createData`` and the picture), the provider's
+        e-mail and the mapped fields; what the client sent comes first."""
+        payload = dict(payload)
         if not payload.get("email"):
             payload["email"] = user.email
         if not payload.get("password"):
@@ -241,15 +318,17 @@ class OAuth2:
             if target_field is None or target in payload:
                 continue
             if key == "avatarURL" and target_field.type == "file":
-                # PocketBase downloads the picture into the file field; Ferrybase has no file
-                # storage yet, so a file field gets nothing (a text or url field the URL).
-                continue
+                continue  # the downloaded picture, in ``payload`` when there is one
             payload[target] = getattr(user, attribute)
-        record = await self.records.create(collection, payload, caller, tx)
+        return await self.records.create(collection, payload, caller, tx, files=journal)
+
+    async def _verify_new(
+        self, tx: Executor, record: Record, user: OAuth2User, system: Caller
+    ) -> Record:
         if user.email and record.get("email") == user.email:
             # The provider vouched for the address the record was made with.
-            record = await self.records.update(
-                collection, record.id, {"verified": True}, system, tx
+            return await self.records.update(
+                record.collection, record.id, {"verified": True}, system, tx
             )
         return record
 

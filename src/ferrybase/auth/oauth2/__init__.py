@@ -1,5 +1,6 @@
 """OAuth2 providers: one module per provider kind, all built on ``base.Provider`` (Authlib's
-client for the code exchange, over httpx2). Implements ``core/oauth2.py``'s Protocols.
+client for the code exchange, over httpx2); ``avatars.py`` downloads a new user's picture from
+public addresses only. Implements ``core/oauth2.py``'s Protocols.
 
 Imports ``core`` (the user type and the errors it declares) and the leaves; never ``api``.
 """
