@@ -33,7 +33,7 @@ class Core:
         self.store = store
         self.mailer: Mailer = mailer or RecordingMailer()
         self.collections = CollectionRegistry(store.dialect)
-        self.catalog = Catalog(store, self.collections)
+        self.catalog = Catalog(store, self.collections, lambda: self.records.journal())
         self.settings = Settings(store)
         self.records = Records(store, self.collections, passwords, lambda: self.files.storage())
         self.auth = Authenticator(self.records, passwords, tokens)

@@ -3,6 +3,8 @@
 Each change runs in one transaction: the DDL, the ``_collections`` row, a line in the
 migrations history (with the definition before and after) and a new catalog version that
 tells every other process to reload. A failed change leaves schema and data as they were.
+The files of deleted collections and truncated records go once the transaction commits
+(``core/record_files.py``), as PocketBase deletes them after a delete succeeds.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import copy
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ferrybase.core.auth_options import AUTH_OPTION_DEFAULTS
@@ -30,6 +33,7 @@ from ferrybase.core.dates import now_text
 from ferrybase.core.field_checks import check_fields
 from ferrybase.core.fields import FIELD_OPTIONS, Field
 from ferrybase.core.ports import Executor, Json, Store
+from ferrybase.core.record_files import FileJournal
 from ferrybase.core.records import Record
 from ferrybase.core.registry import CollectionRegistry
 from ferrybase.core.relations import delete_with_references
@@ -91,9 +95,16 @@ IMPORT_FAILED = "Failed to import collections."
 
 
 class Catalog:
-    def __init__(self, store: Store, registry: CollectionRegistry) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: CollectionRegistry,
+        files: Callable[[], FileJournal] | None = None,
+    ) -> None:
         self.store = store
         self.registry = registry
+        # A journal for the file work of one change (``Records.journal``); None: no files.
+        self.files = files
         # The OAuth2 providers the server knows (set by the composition root); None skips
         # checking provider names.
         self.provider_names: frozenset[str] | None = None
@@ -172,9 +183,11 @@ class Catalog:
     async def delete(self, id_or_name: str) -> None:
         collection = await self.get(id_or_name)
         self._check_deletable(collection, deleting={collection.id})
+        journal = self._journal()
         async with self.store.transaction() as tx:
-            await self._delete(tx, collection)
+            await self._delete(tx, collection, journal)
         await self.registry.load(self.store)
+        await self._settle(journal)
 
     async def import_collections(self, items: Any, delete_missing: bool) -> None:
         """Create or update every collection given, and delete the others if asked; all in
@@ -205,27 +218,31 @@ class Catalog:
         ]
         for collection in doomed:
             self._check_deletable(collection, deleting={c.id for c in doomed})
+        journal = self._journal()
         async with self.store.transaction() as tx:
             for collection in doomed:
-                await self._delete(tx, collection)
+                await self._delete(tx, collection, journal)
             for previous, collection in planned:
                 if previous is None:
                     await self._create(tx, collection)
                 else:
                     await self._update(tx, previous, collection)
         await self.registry.load(self.store)
+        await self._settle(journal)
 
     async def truncate(self, id_or_name: str) -> None:
-        """Delete every record, each with its change-feed event."""
+        """Delete every record, each with its change-feed event; their files (and those of
+        records deleted in cascade) go after the commit."""
         collection = await self.get(id_or_name)
         if collection.type == VIEW:
             raise BadRequestError("Failed to truncate collection.")
         q = self.store.dialect.quote
+        journal = self._journal()
         async with self.store.transaction() as tx:
             rows = await tx.fetch_all(f"SELECT * FROM {q(collection.table)}")
             for row in rows:
                 try:
-                    await delete_with_references(
+                    deleted = await delete_with_references(
                         tx, self.registry, Record(collection, row), self.store.dialect
                     )
                 except BadRequestError as exc:
@@ -233,6 +250,11 @@ class Catalog:
                         "Failed to truncate collection (most likely due to required cascade "
                         "delete record references)."
                     ) from exc
+                if journal is not None:
+                    for gone in deleted:
+                        if _has_files(gone.collection):
+                            journal.record_deleted(gone.collection.id, gone.id)
+        await self._settle(journal)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -309,11 +331,24 @@ class Catalog:
         await update_collection_row(tx, collection)
         await self._record(tx, "updated", previous, collection)
 
-    async def _delete(self, tx: Executor, collection: Collection) -> None:
+    async def _delete(
+        self, tx: Executor, collection: Collection, journal: FileJournal | None
+    ) -> None:
         kind = "VIEW" if collection.type == VIEW else "TABLE"
         await tx.execute(f"DROP {kind} {self.store.dialect.quote(collection.table)}")
         await delete_collection_row(tx, collection)
         await self._record(tx, "deleted", collection, None)
+        if journal is not None and collection.type != VIEW and _has_files(collection):
+            journal.collection_deleted(collection.id)
+
+    def _journal(self) -> FileJournal | None:
+        return None if self.files is None else self.files()
+
+    @staticmethod
+    async def _settle(journal: FileJournal | None) -> None:
+        """The change committed: delete the files it made obsolete."""
+        if journal is not None:
+            await journal.commit()
 
     def _validate(
         self,
@@ -555,6 +590,10 @@ class Catalog:
             ),
         )
         await self.registry.bump(tx)
+
+
+def _has_files(collection: Collection) -> bool:
+    return any(f.type == "file" for f in collection.fields)
 
 
 def _import_failure(data: dict[str, Any], exc: ValidationError) -> ValidationError:

@@ -104,6 +104,11 @@ def is_loose_name(name: str) -> bool:
     return 1 <= len(name) <= 150 and _LOOSE_NAME.match(name) is not None
 
 
+def collection_prefix(collection_id: str) -> str:
+    """The folder of every file of a collection's records (with the trailing slash)."""
+    return f"{collection_id}/"
+
+
 def record_prefix(collection_id: str, record_id: str) -> str:
     """The folder of a record's files (with the trailing slash)."""
     return f"{collection_id}/{record_id}/"
