@@ -209,3 +209,54 @@ def test_invalid_plain_names(sides: tuple[Side, Side]) -> None:
         _answer(side.client.post(URL, json={"docs": ["../../x.txt", "y.txt"]})) for side in sides
     ]
     assert answers[1] == answers[0]
+
+
+VIEWS: list[dict[str, Any]] = [
+    {
+        "name": "dr_files_view",
+        "type": "view",
+        "viewQuery": "SELECT f.id, f.title, f.img, f.docs AS attachments, f.hidden FROM dr_files f",
+        "listRule": "",
+        "viewRule": "",
+    },
+    {
+        "name": "dr_files_view2",
+        "type": "view",
+        "viewQuery": "SELECT id, attachments AS again, hidden FROM dr_files_view",
+        "listRule": "",
+        "viewRule": None,
+    },
+]
+VIEW_DOWNLOADS: list[tuple[str, str, str, int, str, dict[str, str]]] = [
+    # (id, view, base record's field, index, query, request headers)
+    ("png", "dr_files_view", "img", 0, "", {}),
+    ("thumb", "dr_files_view", "img", 0, "?thumb=10x0", {}),
+    ("aliased", "dr_files_view", "docs", 1, "", {}),
+    ("range", "dr_files_view", "docs", 3, "", {"Range": "bytes=10-19"}),
+    ("protected-public-rule", "dr_files_view", "hidden", 0, "", {}),
+    ("view-of-view", "dr_files_view2", "docs", 0, "", {}),
+    ("view-of-view-not-selected", "dr_files_view2", "img", 0, "", {}),
+    ("view-of-view-protected-locked", "dr_files_view2", "hidden", 0, "", {}),
+]
+
+
+def test_files_of_view_collections(sides: tuple[Side, Side]) -> None:
+    """A view's file field serves the base record's files, under the view's rules."""
+    for side in sides:
+        for definition in VIEWS:
+            made = side.client.post("/api/collections", json=definition, headers=_su(side))
+            assert made.status_code == 200, made.text
+    try:
+        for case, view, base_field, index, query, headers in VIEW_DOWNLOADS:
+            answers = []
+            for side in sides:
+                value = RECORDS[side.name][base_field]
+                name = value[index] if isinstance(value, list) else value
+                url = f"/api/files/{view}/{RECORD}/{name}{query}"
+                answers.append(_answer(side.client.get(url, headers=headers)))
+            assert answers[1] == answers[0], case
+    finally:
+        for side in sides:
+            for definition in reversed(VIEWS):
+                name = definition["name"]
+                side.client.delete(f"/api/collections/{name}", headers=_su(side))

@@ -5,9 +5,12 @@ Writes read the settings each time, so no upload ever lands in the storage of be
 change; downloads reuse the choice for up to :data:`STORAGE_TTL` seconds (at once in the
 process that changed the settings), so another worker or node serves from the new storage
 within that bound.
+
 Files of unprotected fields are public, as in PocketBase: their names carry ten random
 characters. A protected field's files need the collection's ``viewRule`` to pass for the
-holder of a file token (``?token=``), with ``@request.context = "protectedFile"``.
+holder of a file token (``?token=``), with ``@request.context = "protectedFile"``. A view
+collection's file field serves the files of the base record its column selects (found by the
+file's name, as PocketBase does), under the view's own rules.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ferrybase.core.record_service import Records
 from ferrybase.core.records import GUEST, Auth, Record
 from ferrybase.core.rules import Caller
 from ferrybase.core.settings import Settings
+from ferrybase.core.views import file_source
 from ferrybase.errors import ForbiddenError, NotFoundError, UnauthorizedError
 
 log = logging.getLogger("ferrybase.files")
@@ -132,8 +136,6 @@ class Files:
         collection = self.records.collections.get(collection_ref)
         if collection is None or not record_id or not is_plain_name(name):
             raise NotFoundError()
-        if collection.type == VIEW:
-            raise NotFoundError()  # files of view collections are not served (yet)
         record = await self.records.find(collection, record_id)
         if record is None:
             raise NotFoundError()
@@ -167,9 +169,9 @@ class Files:
     ) -> ServedFile:
         """The file to send for a download request (a thumbnail when one applies)."""
         record, field = await self.find(collection_ref, record_id, name, token=token, caller=caller)
+        cid, rid = await self._folder(record, field, name)
         storage = await self.serving_storage()
-        cid = record.collection.id
-        key = file_key(cid, record.id, name)
+        key = file_key(cid, rid, name)
         info = await storage.stat(key)
         if info is None:
             raise NotFoundError()
@@ -179,7 +181,7 @@ class Files:
             and thumb_allowed(thumb, list(field.opt("thumbs") or []))
             and sniff.essence(info.content_type) in THUMB_SOURCES
         ):
-            served = thumb_key(cid, record.id, name, thumb)
+            served = thumb_key(cid, rid, name, thumb)
             thumb_info = await storage.stat(served)
             if thumb_info is None:
                 try:
@@ -190,6 +192,31 @@ class Files:
             if thumb_info is not None:
                 return ServedFile(storage, served, f"{thumb}_{name}", thumb_info)
         return ServedFile(storage, key, name, info)
+
+    async def _folder(self, record: Record, field: Field, name: str) -> tuple[str, str]:
+        """``(collection id, record id)`` of the folder holding the file: the record's own,
+        or for a view the first base record whose file field holds ``name``."""
+        if record.collection.type != VIEW:
+            return record.collection.id, record.id
+        found = file_source(record.collection, field.name, self.records.collections)
+        if found is None:
+            raise NotFoundError()
+        source, source_field = found
+        dialect = self.records.store.dialect
+        q = dialect.quote
+        column = q(source_field.name)
+        if not source_field.multiple:
+            condition = f"{column} = ?"
+        elif dialect.is_postgres:  # multi-valued fields are JSON arrays of names
+            condition = f"{column} @> jsonb_build_array(CAST(? AS TEXT))"
+        else:
+            condition = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"
+        found_id = await self.records.store.fetch_value(
+            f"SELECT {q('id')} FROM {q(source.table)} WHERE {condition} LIMIT 1", (name,)
+        )
+        if found_id is None:
+            raise NotFoundError()
+        return source.id, str(found_id)
 
     async def _make_thumb(
         self, storage: FileStorage, original: str, target: str, size: str, content_type: str

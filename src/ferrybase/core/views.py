@@ -49,6 +49,8 @@ _ITEM = re.compile(
     re.I,
 )
 _ALNUM = string.ascii_letters + string.digits
+# How many views deep a view's file field is followed to its base collection (PocketBase's).
+MAX_VIEW_DEPTH = 5
 
 
 def check_query(query: str) -> FieldError | None:
@@ -183,6 +185,29 @@ def _fields(
         else:
             fields.append(Field(name, "json", id=field_id("json", name), options={"maxSize": 1}))
     return fields
+
+
+def file_source(
+    view: Collection, field_name: str, registry: CollectionRegistry
+) -> tuple[Collection, Field] | None:
+    """The base collection and file field a view's file field selects, through other views
+    (at most :data:`MAX_VIEW_DEPTH` deep): where the view's files live, as PocketBase's
+    ``FindRecordByViewFile`` finds them. ``None`` when the column is not a plain file field."""
+    for _ in range(MAX_VIEW_DEPTH):
+        query = str(view.options.get("viewQuery", ""))
+        ref = _plain_columns(query).get(field_name)
+        if ref is None:
+            return None
+        table, column = ref
+        sources = _sources(query, registry)
+        source = sources.get(table) if table else _single(sources)
+        field = None if source is None else source.field(column)
+        if source is None or field is None or field.type != "file":
+            return None
+        if source.type != "view":
+            return source, field
+        view, field_name = source, field.name
+    return None
 
 
 def view_sources(view: Collection, registry: CollectionRegistry) -> set[str]:
