@@ -12,6 +12,7 @@ from ferrybase.core.rate_limits import (
     GUEST_AUDIENCES,
     RateLimitConfig,
     collection_labels,
+    ip_in_list,
     rate_limit_errors,
 )
 from ferrybase.errors import FieldError
@@ -92,6 +93,7 @@ def test_find_rule(
 )
 def test_excluded_ips(excluded: list[str], ip: str, expected: bool) -> None:
     assert config(excludedIPs=excluded).is_excluded(ip) is expected
+    assert ip_in_list(excluded, ip) is expected  # superuserIPs: the same matching
 
 
 @pytest.mark.parametrize(

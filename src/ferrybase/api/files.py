@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from ferrybase.api.context import auth_of, caller_of, core_of
 from ferrybase.api.errors import NOT_FOUND_FILE
+from ferrybase.api.rate_limits import client_ip
 from ferrybase.api.responses import json_response
 from ferrybase.core import sniff
 from ferrybase.core.file_service import ServedFile
@@ -92,13 +93,15 @@ async def download(request: Request) -> Response:
     if core.collections.get(request.path_params["collection"]) is None:
         raise NotFoundError("Missing or invalid collection context.")
     query = request.query_params
+    token = query.get("token", "")
     served = await core.files.serve(
         request.path_params["collection"],
         request.path_params["record"],
         request.path_params["filename"],
         thumb=query.get("thumb", ""),
-        token=query.get("token", ""),
+        token=token,
         caller=await caller_of(request),
+        ip=await client_ip(request) if token else "",
     )
     return _serve(request, served, force_attachment=query.get("download", "") in _TRUE)
 

@@ -117,6 +117,16 @@ async def check_rate_limit(request: Request, method: str, path: str) -> None:
         raise TooManyRequestsError()
 
 
+async def client_ip(request: Request) -> str:
+    """The client's address as PocketBase's ``RealIP`` finds it: the ``trustedProxy``
+    headers of the settings, else the peer."""
+    remote = request.client.host if request.client else ""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        return remote
+    return (await limiter.config()).client_ip(request.headers.getlist, remote)
+
+
 async def _allowed(request: Request, limiter: RateLimiter, method: str, path: str) -> bool:
     config = await limiter.config()
     ip = config.client_ip(request.headers.getlist, request.client.host if request.client else "")

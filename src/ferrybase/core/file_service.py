@@ -8,7 +8,8 @@ within that bound.
 
 Files of unprotected fields are public, as in PocketBase: their names carry ten random
 characters. A protected field's files need the collection's ``viewRule`` to pass for the
-holder of a file token (``?token=``), with ``@request.context = "protectedFile"``. A view
+holder of a file token (``?token=``), with ``@request.context = "protectedFile"``; a
+superuser's token counts only from the ``superuserIPs`` of the settings, when listed. A view
 collection's file field serves the files of the base record its column selects (found by the
 file's name, as PocketBase does), under the view's own rules.
 """
@@ -36,6 +37,7 @@ from ferrybase.core.files import (
     thumb_allowed,
     thumb_key,
 )
+from ferrybase.core.rate_limits import ip_in_list
 from ferrybase.core.record_files import FileJournal
 from ferrybase.core.record_service import Records
 from ferrybase.core.records import GUEST, Auth, Record
@@ -127,7 +129,14 @@ class Files:
         return self.auth.issue_record_token(auth.record, FILE_TOKEN)
 
     async def find(
-        self, collection_ref: str, record_id: str, name: str, *, token: str, caller: Caller
+        self,
+        collection_ref: str,
+        record_id: str,
+        name: str,
+        *,
+        token: str,
+        caller: Caller,
+        ip: str = "",
     ) -> tuple[Record, Field]:
         """The record holding the file ``name`` and its field, if the caller may read it.
 
@@ -144,6 +153,10 @@ class Files:
             raise NotFoundError()
         if field.opt("protected"):
             holder = await self.auth.record_of_token(token, FILE_TOKEN) if token else None
+            if holder is not None and Auth(holder).is_superuser:
+                allowed = (await self.settings.load()).get("superuserIPs") or []
+                if allowed and not ip_in_list(allowed, ip):
+                    holder = None  # as PocketBase: read as a guest from elsewhere
             reader = Caller(
                 GUEST if holder is None else Auth(holder),
                 query=caller.query,
@@ -166,9 +179,13 @@ class Files:
         thumb: str,
         token: str,
         caller: Caller,
+        ip: str = "",
     ) -> ServedFile:
-        """The file to send for a download request (a thumbnail when one applies)."""
-        record, field = await self.find(collection_ref, record_id, name, token=token, caller=caller)
+        """The file to send for a download request (a thumbnail when one applies); ``ip`` is
+        the client's address (checked against ``superuserIPs``)."""
+        record, field = await self.find(
+            collection_ref, record_id, name, token=token, caller=caller, ip=ip
+        )
         cid, rid = await self._folder(record, field, name)
         storage = await self.serving_storage()
         key = file_key(cid, rid, name)

@@ -149,6 +149,18 @@ class RateLimitConfig:
         return remote
 
 
+def ip_in_list(items: Sequence[Any], ip: str) -> bool:
+    """Whether ``ip`` is one of the addresses or inside one of the subnets listed
+    (PocketBase's ``isIPInList``: ``superuserIPs``); entries that are neither are skipped."""
+    if not items or not ip:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(items))
+
+
 def _networks(items: Sequence[Any]) -> list[_Network]:
     out: list[_Network] = []
     for item in items:
