@@ -155,7 +155,9 @@ async def test_a_provider_error_is_delivered_and_lands_on_the_failure_page(
         # The SDK reads the error and gives up (it never signs in without a code).
         assert event.json() == {"state": stream.client_id, "code": "", "error": "access_denied"}
 
-        # Apple's form_post: the same through a POST, answered 303.
+        # Apple's form_post: the same through a POST, answered 303 (the redirect ended the
+        # subscription, as in PocketBase: the client subscribes again for another try).
+        await wait_for_oauth2(http, stream)
         posted = await http.post(
             "/api/oauth2-redirect", data={"state": stream.client_id, "error": "server_error"}
         )

@@ -323,11 +323,12 @@ async def test_idle_streams_are_closed(
         assert await stream.ended(within=5)
 
 
-async def test_oauth2_redirect_reaches_the_waiting_client(
-    base_url: str, http: httpx.AsyncClient
+async def test_oauth2_redirect_reaches_the_waiting_client_once(
+    base_url: str, http: httpx.AsyncClient, app: Starlette
 ) -> None:
+    core: Core = app.state.core
     async with SseStream(base_url) as stream:
-        await subscribe(http, stream, ["@oauth2"])
+        await subscribe(http, stream, ["@oauth2", "users/*"])
         redirect = await http.get(
             "/api/oauth2-redirect", params={"state": stream.client_id, "code": "abc"}
         )
@@ -335,6 +336,18 @@ async def test_oauth2_redirect_reaches_the_waiting_client(
         assert redirect.headers["location"].endswith("oauth2-redirect-success")
         event = await stream.next()
         assert event.name == "@oauth2"
-        assert event.json() == {"state": stream.client_id, "code": "abc"}
+        assert event.data == f'{{"state":"{stream.client_id}","code":"abc"}}'  # key order kept
+        # one redirect per subscription, as in PocketBase: a replayed one fails
+        again = await http.get(
+            "/api/oauth2-redirect", params={"state": stream.client_id, "code": "abc"}
+        )
+        assert again.headers["location"].endswith("oauth2-redirect-failure")
+        # from another address than the stream's: refused, and the subscription is spent
+        await subscribe(http, stream, ["@oauth2"])
+        message = {"state": stream.client_id, "code": "x"}
+        assert not await core.realtime.send(
+            stream.client_id, "@oauth2", message, ip="10.1.2.3", once=True
+        )
+        assert not await core.realtime.send(stream.client_id, "@oauth2", message, once=True)
     unknown = await http.get("/api/oauth2-redirect", params={"state": "nobody", "code": "abc"})
     assert unknown.headers["location"].endswith("oauth2-redirect-failure")

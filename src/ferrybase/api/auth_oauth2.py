@@ -31,13 +31,14 @@ REDIRECT_FAILURE = "../_/#/auth/oauth2-redirect-failure"
 REDIRECT_SUCCESS = "../_/#/auth/oauth2-redirect-success"
 SUBSCRIPTION_TOPIC = "@oauth2"
 
-# ``(state, {"state", "code"[, "error"]}) -> delivered``: sends the message to the realtime
-# client with id ``state`` if it is connected and subscribed to ``@oauth2``.
-OAuth2Delivery = Callable[[str, dict[str, str]], Awaitable[bool]]
+# ``(state, {"state", "code"[, "error"]}, ip) -> delivered``: sends the message to the realtime
+# client with id ``state`` if it is connected from ``ip`` and subscribed to ``@oauth2`` (the
+# subscription then ends, as in PocketBase).
+OAuth2Delivery = Callable[[str, dict[str, str], str], Awaitable[bool]]
 DELIVERY_STATE_KEY = "oauth2_redirect_delivery"
 
 
-async def no_realtime_client(state: str, message: dict[str, str]) -> bool:
+async def no_realtime_client(state: str, message: dict[str, str], ip: str) -> bool:
     """The delivery of an app started without its lifespan (no realtime): never delivered,
     so every redirect lands on the failure page."""
     return False
@@ -79,7 +80,8 @@ async def oauth2_redirect(request: Request) -> Response:
     if error:
         message["error"] = error
     deliver: OAuth2Delivery = getattr(request.app.state, DELIVERY_STATE_KEY, no_realtime_client)
-    if not await deliver(state, message) or error or not code:
+    ip = request.client.host if request.client else ""
+    if not await deliver(state, message, ip) or error or not code:
         return RedirectResponse(REDIRECT_FAILURE, status)
     return RedirectResponse(REDIRECT_SUCCESS, status)
 

@@ -57,8 +57,9 @@ async def subscribe(request: Request) -> Response:
 def oauth2_delivery(realtime: Realtime) -> Any:
     """The OAuth2 redirect's way to the client waiting on ``@oauth2`` (any process)."""
 
-    async def deliver(state: str, message: dict[str, str]) -> bool:
-        return await realtime.send(state, "@oauth2", message)
+    async def deliver(state: str, message: dict[str, str], ip: str) -> bool:
+        # as PocketBase: one redirect per subscription, from the stream's own address
+        return await realtime.send(state, "@oauth2", message, ip=ip, once=True)
 
     return deliver
 

@@ -343,18 +343,35 @@ class Realtime:
             )
             await _append_control(tx, client_id, SUBSCRIBE, {})
 
-    async def send(self, client_id: str, topic: str, data: dict[str, Any]) -> bool:
+    async def send(
+        self, client_id: str, topic: str, data: dict[str, Any], *, ip: str = "", once: bool = False
+    ) -> bool:
         """Send ``data`` as a ``topic`` message to a connected client subscribed to it (from
-        any process); whether there was such a client."""
+        any process); whether it was sent. ``ip`` (when given) must be the stream's, as for
+        PocketBase's OAuth2 redirect; ``once`` ends the subscription (sent or not)."""
         row = await self.store.fetch_one(
-            'SELECT "subscriptions" FROM "_realtimeClients" WHERE "id" = ? AND "owner" != \'\'',
+            'SELECT "ip", "subscriptions" FROM "_realtimeClients" '
+            'WHERE "id" = ? AND "owner" != \'\'',
             (client_id,),
         )
-        if row is None or topic not in (row["subscriptions"] or []):
+        topics = list(row["subscriptions"] or []) if row is not None else []
+        if row is None or topic not in topics:
             return False
+        deliver = not ip or not row["ip"] or row["ip"] == ip
+        if not deliver and not once:
+            return False
+        # the data as JSON text: PostgreSQL's jsonb would reorder the keys
+        control: dict[str, Any] = {"name": topic}
+        control["data"] = orjson.dumps(data).decode() if deliver else None
         async with self.store.transaction() as tx:
-            await _append_control(tx, client_id, MESSAGE, {"name": topic, "data": data})
-        return True
+            if once:
+                control["unsubscribe"] = True
+                await tx.execute(
+                    'UPDATE "_realtimeClients" SET "subscriptions" = ? WHERE "id" = ?',
+                    (Json([t for t in topics if t != topic]), client_id),
+                )
+            await _append_control(tx, client_id, MESSAGE, control)
+        return deliver
 
     # -- the tailer ---------------------------------------------------------------------
 
@@ -470,9 +487,11 @@ class Realtime:
             await self._load(client)
         elif change.action == MESSAGE:
             name = str(change.record.get("name", ""))
-            if any(s.topic == name for s in client.subscriptions):
-                data = orjson.dumps(change.record.get("data"))
-                client.push(change.seq, client.frame(name, data))
+            data = change.record.get("data")
+            if isinstance(data, str) and any(s.topic == name for s in client.subscriptions):
+                client.push(change.seq, client.frame(name, data.encode()))
+            if change.record.get("unsubscribe"):
+                client.subscriptions = [s for s in client.subscriptions if s.topic != name]
 
     async def _load(self, client: Client) -> None:
         """Read the client's auth and subscriptions back from its row."""
