@@ -200,7 +200,7 @@ class Client:
                 remaining = end - loop.time()
                 if remaining <= 0:
                     return
-                marker: tuple[int, bytes] = (-1, b"")
+                marker = (-1, bytes(1))  # a new object: a stale timer's marker is not it
                 timer = loop.call_later(min(idle, remaining), self._expire, marker)
                 first = await self.queue.get()
                 timer.cancel()
