@@ -6,8 +6,12 @@ mailer, API) and wires them together. Worker processes call :func:`app_from_env`
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
+from types import FrameType
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -45,9 +49,14 @@ async def open_core(config: Config, *, migrate: bool = True) -> Core:
     return core
 
 
-def build_app(config: Config) -> Starlette:
+def build_app(config: Config, *, worker: bool = False) -> Starlette:
+    """The app; a ``worker`` (a server process of its own) also ends its realtime streams
+    as soon as it is told to stop (see :func:`end_streams_on_terminate`)."""
+
     async def core_factory() -> AsyncIterator[Core]:
         core = await open_core(config)
+        if worker:
+            end_streams_on_terminate(core)
         try:
             yield core
         finally:
@@ -59,7 +68,26 @@ def build_app(config: Config) -> Starlette:
 def app_from_env() -> Starlette:
     """The app of one worker process, configured by the ``FERRYBASE_*`` environment."""
     configure_logging()
-    return build_app(Config.from_env())
+    return build_app(Config.from_env(), worker=True)
+
+
+def end_streams_on_terminate(core: Core) -> None:
+    """On SIGTERM/SIGINT, end this process's SSE streams (their resume points saved) so the
+    server's graceful stop is not held for its whole timeout by streams that never end.
+
+    The server's own handling stays: granian and uvicorn wake their loop through Python's
+    signal wakeup fd, which a Python-level handler does not replace, and any previous Python
+    handler is called after ours."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+
+        def handler(number: int, frame: FrameType | None, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(core.realtime.shutdown)
+            if callable(previous):
+                previous(number, frame)
+
+        signal.signal(signum, handler)
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,72 @@ async def test_every_stream_gets_every_permitted_event_once_in_commit_order(
         finally:
             for stream in streams + admins:
                 await stream.close()
+
+
+async def _pb_connect(port: int) -> tuple[asyncio.StreamWriter, str]:
+    """A raw SSE connection (cheap enough to open a thousand): the writer and the client id."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /api/realtime HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    await writer.drain()
+    while True:
+        line = await reader.readline()
+        if line.startswith(b"id:"):
+            return writer, line[3:].strip().decode()
+        if not line:
+            raise EOFError("stream closed before PB_CONNECT")
+
+
+async def test_a_worker_holds_more_streams_than_granians_default_cap(tmp_path: Path) -> None:
+    """granian lets a worker serve backlog/workers requests at once unless told otherwise;
+    every SSE stream is one, so the 1,025th would wait for another to end."""
+    async with cluster("sqlite", tmp_path) as (urls, _):
+        port = int(urls[0].rsplit(":", 1)[1])
+        opened = []
+        try:
+            for _ in range(1100):
+                opened.append(await asyncio.wait_for(_pb_connect(port), 10))
+            assert len({client_id for _, client_id in opened}) == 1100
+        finally:
+            for writer, _ in opened:
+                writer.close()
+
+
+async def test_sigterm_ends_streams_and_they_resume_elsewhere(tmp_path: Path) -> None:
+    """A stopping worker ends its streams at once (granian would otherwise wait out its drain
+    timeout on streams that never end), saving where each one was; the client reconnects to
+    another node with Last-Event-ID and misses nothing written meanwhile."""
+    async with database("postgres") as url:
+        data = tmp_path / "fb_data"
+        assert run_cli("superuser", "upsert", *SU, data_dir=data, db=url).returncode == 0
+        with Server(data / "a", url) as a, Server(data / "b", url) as b:
+            async with httpx.AsyncClient(base_url=b.url, trust_env=False, timeout=30) as http:
+                token = (
+                    await http.post(
+                        "/api/collections/_superusers/auth-with-password",
+                        json={"identity": SU[0], "password": SU[1]},
+                    )
+                ).json()["token"]
+                body = {
+                    "name": "notes",
+                    "listRule": "",
+                    "createRule": "",
+                    "fields": [{"name": "t", "type": "text"}],
+                }
+                headers = {"Authorization": token}
+                assert (await http.post("/api/collections", json=body, headers=headers)).is_success
+                stream = SseStream(a.url)
+                await stream.__aenter__()
+                subscribed = await http.post(
+                    "/api/realtime",
+                    json={"clientId": stream.client_id, "subscriptions": ["notes/*"]},
+                )
+                assert subscribed.status_code == 204
+                first = (await http.post("/api/collections/notes/records", json={"t": "1"})).json()
+                assert (await stream.next()).json()["record"]["id"] == first["id"]
+                a.signal(signal.SIGTERM)
+                assert await stream.ended(within=10)
+                assert a.wait(timeout=10) == 0
+                missed = (await http.post("/api/collections/notes/records", json={"t": "2"})).json()
+                async with SseStream(b.url, {"Last-Event-ID": stream.client_id}) as again:
+                    assert again.client_id == stream.client_id
+                    assert (await again.next()).json()["record"]["id"] == missed["id"]

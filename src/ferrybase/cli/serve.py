@@ -65,7 +65,17 @@ def serve(http: str, workers: int | None, dev: bool, data_dir: Path, db: str) ->
         log_access=False,
         respawn_failed_workers=True,
         workers_kill_timeout=DRAIN_SECONDS,
+        backlog=BACKLOG,
+        backpressure=MAX_CONCURRENT,
     ).serve()
+
+
+BACKLOG = 4096
+"""Connections the kernel may queue before a worker accepts them (capped by somaxconn)."""
+MAX_CONCURRENT = 20_000
+"""Requests a worker serves at once. granian's default (backlog / workers, 512 with two
+workers) would leave the 513th realtime stream of a worker waiting until another one ends,
+since every SSE stream is a request in progress for its whole life; PocketBase has no cap."""
 
 
 async def _migrate(config: Config) -> None:

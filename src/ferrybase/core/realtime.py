@@ -257,6 +257,7 @@ class Realtime:
         self.max_lifetime = MAX_LIFETIME
         self.owner = secrets.token_hex(8)
         self.clients: dict[str, Client] = {}
+        self.stopping = False
         self.cursor = 0
         self._tailer: asyncio.Task[None] | None = None
         self._housekeeper: asyncio.Task[None] | None = None
@@ -268,6 +269,13 @@ class Realtime:
         """Start housekeeping (heartbeats of held clients, feed trimming)."""
         if self._housekeeper is None:
             self._housekeeper = asyncio.create_task(self._housekeeping())
+
+    def shutdown(self) -> None:
+        """The process is stopping: end every stream now (each saves its resume point as
+        it ends) and every stream opened from here on right after ``PB_CONNECT``."""
+        self.stopping = True
+        for client in list(self.clients.values()):
+            client.close()
 
     async def close(self) -> None:
         """Close every stream and stop the background tasks."""
@@ -300,6 +308,8 @@ class Realtime:
             )
             client.live = True
             self.clients[client.id] = client
+        if self.stopping:
+            client.close()
         return client
 
     def connected(self, client: Client) -> bytes:
