@@ -339,19 +339,26 @@ class Realtime:
         if row["authRecordId"] and not _same_auth(row, auth):
             raise RealtimeForbiddenError()
         record = auth.record
+        state = {
+            "authCollectionId": "" if record is None else record.collection.id,
+            "authRecordId": "" if record is None else record.id,
+            "subscriptions": [t for t in topics if t],
+        }
         async with self.store.transaction() as tx:
             await tx.execute(
                 'UPDATE "_realtimeClients" SET "authCollectionId" = ?, "authRecordId" = ?, '
                 '"subscriptions" = ?, "updated" = ? WHERE "id" = ?',
                 (
-                    "" if record is None else record.collection.id,
-                    "" if record is None else record.id,
-                    Json([t for t in topics if t]),
+                    state["authCollectionId"],
+                    state["authRecordId"],
+                    Json(state["subscriptions"]),
                     now_text(),
                     client_id,
                 ),
             )
-            await _append_control(tx, client_id, SUBSCRIBE, {})
+            # the new state travels with the event: the stream applies exactly it, at
+            # exactly this point of the feed (the row may have changed again by then)
+            await _append_control(tx, client_id, SUBSCRIBE, state)
 
     async def send(
         self, client_id: str, topic: str, data: dict[str, Any], *, ip: str = "", once: bool = False
@@ -494,7 +501,9 @@ class Realtime:
         if client is None:
             return
         if change.action == SUBSCRIBE:
-            await self._load(client)
+            state = change.record
+            client.subscriptions = [Subscription.parse(t) for t in state["subscriptions"]]
+            client.auth = await self._auth_of(state)
         elif change.action == MESSAGE:
             name = str(change.record.get("name", ""))
             data = change.record.get("data")
@@ -503,17 +512,7 @@ class Realtime:
             if change.record.get("unsubscribe"):
                 client.subscriptions = [s for s in client.subscriptions if s.topic != name]
 
-    async def _load(self, client: Client) -> None:
-        """Read the client's auth and subscriptions back from its row."""
-        row = await self.store.fetch_one(
-            'SELECT * FROM "_realtimeClients" WHERE "id" = ?', (client.id,)
-        )
-        if row is None:
-            return
-        client.subscriptions = [Subscription.parse(t) for t in row["subscriptions"] or []]
-        client.auth = await self._auth_of(row)
-
-    async def _auth_of(self, row: Row) -> Auth:
+    async def _auth_of(self, row: Row | dict[str, Any]) -> Auth:
         if not row["authRecordId"]:
             return GUEST
         collection = self.collections.get(str(row["authCollectionId"]))
