@@ -105,7 +105,8 @@ async def run_fanout(server: Server, subscribers: int, events: int) -> dict[str,
             r = await http.post(
                 "/api/realtime", json={"clientId": sub.client_id, "subscriptions": [f"{name}/*"]}
             )
-            r.raise_for_status()
+            if r.status_code != 204:
+                raise RuntimeError(f"{server.kind}: subscribe {sub.client_id!r}: {r.text}")
         settle([server.pid] + ([server.db_pid] if server.db_pid else []))
         cpu0 = tree_cpu(server.pid, *([server.db_pid] if server.db_pid else []))
         acks: dict[str, float] = {}
