@@ -351,3 +351,25 @@ async def test_oauth2_redirect_reaches_the_waiting_client_once(
         assert not await core.realtime.send(stream.client_id, "@oauth2", message, once=True)
     unknown = await http.get("/api/oauth2-redirect", params={"state": "nobody", "code": "abc"})
     assert unknown.headers["location"].endswith("oauth2-redirect-failure")
+
+
+async def test_feed_retention_trims_old_changes_and_a_stale_resume_starts_afresh(
+    base_url: str, app: Starlette, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    core: Core = app.state.core
+    stream = SseStream(base_url)
+    await stream.__aenter__()
+    await subscribe(http, stream, ["posts/*"])
+    first = await create(http, su, title="kept?", published=True)
+    assert (await stream.next()).json()["record"]["id"] == first["id"]
+    await stream.close()
+    for i in range(3):
+        await create(http, su, title=f"while away {i}", published=True)
+    before = await core.store.fetch_value('SELECT COUNT(*) FROM "_changes"')
+    core.realtime.retention = -1.0  # everything is older than the window
+    await core.realtime.housekeep()
+    left = await core.store.fetch_all('SELECT "seq" FROM "_changes"')
+    assert before > 1 and len(left) == 1  # the newest change always stays
+    # the stream's resume point was trimmed away: it is told so by a new client id
+    async with SseStream(base_url, {"Last-Event-ID": stream.client_id}) as again:
+        assert again.client_id != stream.client_id
