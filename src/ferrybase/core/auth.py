@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, Collection
@@ -33,11 +34,18 @@ TOKEN_OPTION = {
 }
 
 
+AUTH_CACHE_SIZE = 4096
+"""Most auth records kept between requests (see :meth:`Authenticator._auth_record`)."""
+
+
 class Authenticator:
     def __init__(self, records: Records, passwords: Passwords, tokens: Tokens) -> None:
         self.records = records
         self.passwords = passwords
         self.tokens = tokens
+        self._cache: OrderedDict[tuple[str, str], tuple[int, Collection, dict[str, Any]]] = (
+            OrderedDict()
+        )
 
     def auth_collection(self, id_or_name: str) -> Collection:
         collection = self.records.collections.get(id_or_name)
@@ -158,7 +166,7 @@ class Authenticator:
         collection = self.records.collections.get(str(claims.get("collectionId", "")))
         if collection is None or not collection.is_auth or not isinstance(claims.get("id"), str):
             return GUEST
-        record = await self.records.find(collection, claims["id"])
+        record = await self._auth_record(collection, claims["id"])
         if record is None:
             return GUEST
         key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
@@ -167,6 +175,26 @@ class Authenticator:
         except InvalidTokenError:
             return GUEST
         return Auth(record)
+
+    async def _auth_record(self, collection: Collection, record_id: str) -> Record | None:
+        """The signed-in record, read again only when the database may have changed since
+        (the store's data epoch: on SQLite nothing committed anywhere), so the records
+        behind the tokens of a read-heavy load cost no query; a copy each time, as callers
+        may decorate it (expand, email visibility)."""
+        store = self.records.store
+        epoch = store.data_epoch()
+        key = (collection.id, record_id)
+        if epoch is not None:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == epoch and hit[1] is collection:
+                return Record(collection, dict(hit[2]))
+        record = await self.records.find(collection, record_id)
+        if epoch is not None and record is not None:
+            self._cache[key] = (epoch, collection, dict(record.data))
+            self._cache.move_to_end(key)
+            if len(self._cache) > AUTH_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return record
 
     def refresh(self, collection: Collection, auth: Auth) -> Record:
         """The record of a refreshable token of this collection, for a new token."""

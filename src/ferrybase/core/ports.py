@@ -67,6 +67,12 @@ class Store(Executor, Protocol):
         """
         ...
 
+    def data_epoch(self) -> int | None:
+        """A value that changes whenever any connection (of any process) may have committed
+        since the last call returned the same value; ``None`` when the store cannot tell
+        cheaply (then caches of database state must ask the database)."""
+        ...
+
     async def change_signal(self) -> ChangeSignal:
         """A wake-up for a change-feed tailer: commits of any process or node."""
         ...

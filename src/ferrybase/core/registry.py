@@ -7,7 +7,7 @@ compares it with the version loaded and reloads when another process changed the
 from __future__ import annotations
 
 from ferrybase.core.collections import Collection
-from ferrybase.core.ports import Executor, Json
+from ferrybase.core.ports import Executor, Json, Store
 from ferrybase.core.rules import schema_of
 from ferrybase.core.schema import load_collections
 from ferrybase.filter import Schema
@@ -26,8 +26,10 @@ class CollectionRegistry:
         self._by_name: dict[str, Collection] = {}
         self.schema = Schema()  # the filter compiler's view of the same collections
         self._version: object = None
+        self._epoch: int | None = None
 
     async def load(self, db: Executor) -> None:
+        self._epoch = None
         version = await db.fetch_value(_SELECT_VERSION, (VERSION_KEY,))
         collections = await load_collections(db, self.dialect)
         self._by_id = {c.id: c for c in collections}
@@ -35,10 +37,17 @@ class CollectionRegistry:
         self.schema = schema_of(collections)
         self._version = version
 
-    async def refresh(self, db: Executor) -> None:
-        """Reload if another process (or node) changed the catalog since the last load."""
-        if await db.fetch_value(_SELECT_VERSION, (VERSION_KEY,)) != self._version:
-            await self.load(db)
+    async def refresh(self, store: Store) -> None:
+        """Reload if another process (or node) changed the catalog since the last load.
+
+        Where the store can tell that nothing at all was committed since the last look
+        (SQLite's data version), the version is not even read."""
+        epoch = store.data_epoch()
+        if epoch is not None and epoch == self._epoch:
+            return
+        if await store.fetch_value(_SELECT_VERSION, (VERSION_KEY,)) != self._version:
+            await self.load(store)
+        self._epoch = epoch
 
     async def bump(self, tx: Executor) -> None:
         """Mark the catalog changed; call inside the transaction that changed it."""

@@ -156,6 +156,9 @@ class PostgresStore(_Connection):
         async with self.transaction() as tx:
             await tx.execute_at_commit(sql, params)
 
+    def data_epoch(self) -> int | None:
+        return None  # no cheap way to know another node committed: ask the database
+
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._url, self._signals)
         self._signals.add(signal)

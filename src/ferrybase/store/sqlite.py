@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import re
 import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -111,6 +114,11 @@ class SQLiteStore(_Connection):
         self._write = _Connection(self._writer)
         self._lock = asyncio.Lock()
         self._signals: set[_ChangeSignal] = set()
+        # Writers of every process take this file's lock before BEGIN IMMEDIATE, so a write
+        # never meets SQLite's busy handler, which would sleep on the event loop (stalling
+        # every request of the worker) in steps of up to 100 ms.
+        self._writer_lock = os.open(path.with_name(path.name + "-writer"), os.O_RDWR | os.O_CREAT)
+        self._lock_waiter = ThreadPoolExecutor(1, thread_name_prefix="ferrybase-writer-lock")
         super().__init__(self._connect())
 
     def _connect(self) -> sqlite3.Connection:
@@ -134,24 +142,58 @@ class SQLiteStore(_Connection):
         async with self.transaction() as tx:
             await tx.execute_at_commit(sql, params)
 
+    async def _lock_writers(self) -> None:
+        """Take the cross-process writer lock: at once when free (the usual case), else
+        waiting in a thread so the event loop keeps serving."""
+        fd = self._writer_lock
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        waiting = asyncio.get_running_loop().run_in_executor(
+            self._lock_waiter, fcntl.flock, fd, fcntl.LOCK_EX
+        )
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # the thread may still get the lock: give it back when it does
+            waiting.add_done_callback(lambda f: _unlock_if_taken(f, fd))
+            raise
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         async with self._lock:
-            self._writer.execute("BEGIN IMMEDIATE")
-            self._write.fed = False
+            await self._lock_writers()
             try:
-                yield self._write
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-            try:
-                self._writer.execute("COMMIT")
-            except sqlite3.IntegrityError as exc:
-                self._writer.execute("ROLLBACK")
-                raise _translate(exc) from exc
-            if self._write.fed:
-                for signal in self._signals:  # this process's tailers need not wait a poll
-                    signal.wake()
+                async with self._sqlite_transaction() as tx:
+                    yield tx
+            finally:
+                fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+
+    @asynccontextmanager
+    async def _sqlite_transaction(self) -> AsyncIterator[Executor]:
+        self._writer.execute("BEGIN IMMEDIATE")
+        self._write.fed = False
+        try:
+            yield self._write
+        except BaseException:
+            self._writer.execute("ROLLBACK")
+            raise
+        try:
+            self._writer.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            self._writer.execute("ROLLBACK")
+            raise _translate(exc) from exc
+        if self._write.fed:
+            for signal in self._signals:  # this process's tailers need not wait a poll
+                signal.wake()
+
+    def data_epoch(self) -> int | None:
+        # The reader connection never writes: its data_version moves with every commit of
+        # the writer connection and of every other process (a read of shared memory).
+        row = self._conn.execute("PRAGMA data_version").fetchone()
+        return int(row["data_version"])
 
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._connect(), self._signals)
@@ -166,6 +208,13 @@ class SQLiteStore(_Connection):
             await signal.close()
         self._conn.close()
         self._writer.close()
+        self._lock_waiter.shutdown(wait=False, cancel_futures=True)
+        os.close(self._writer_lock)
+
+
+def _unlock_if_taken(waiting: asyncio.Future[None], fd: int) -> None:
+    if not waiting.cancelled() and waiting.exception() is None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 POLL_BUSY = 0.005
