@@ -13,7 +13,7 @@ import platform
 import socket
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 _TCK = os.sysconf("SC_CLK_TCK")
 
@@ -65,19 +65,44 @@ class Memory:
     rss_mb: float  # sum of VmRSS over the tree (shared pages counted once per process)
     pss_mb: float  # sum of Pss: shared pages split between the processes sharing them
     processes: int
+    main_rss_mb: float = 0.0  # the root process (granian's supervisor; PocketBase itself)
+    worker_rss_mb: float = 0.0  # the largest worker: a descendant, or the root if it has none
+    worker_pss_mb: float = 0.0
+    workers: int = 0
+
+
+def _rollup(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
 
 
 def tree_memory(root: int) -> Memory:
-    rss = pss = 0
+    """Memory of the tree rooted at ``root``: totals, the root, and the largest worker."""
     pids = tree_pids(root)
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
-    return Memory(rss_mb=round(rss / 1024, 1), pss_mb=round(pss / 1024, 1), processes=len(pids))
+    per = {pid: _rollup(pid) for pid in pids}
+    workers = [per[p] for p in pids if p != root] or [per.get(root, (0, 0))]
+    mb = 1024
+    return Memory(
+        rss_mb=round(sum(r for r, _ in per.values()) / mb, 1),
+        pss_mb=round(sum(p for _, p in per.values()) / mb, 1),
+        processes=len(pids),
+        main_rss_mb=round(per.get(root, (0, 0))[0] / mb, 1),
+        worker_rss_mb=round(max(r for r, _ in workers) / mb, 1),
+        worker_pss_mb=round(max(p for _, p in workers) / mb, 1),
+        workers=len(pids) - 1 if len(pids) > 1 else 1,
+    )
+
+
+def peak(samples: Iterable[Memory]) -> Memory:
+    """The largest value of each field over the samples."""
+    items = list(samples)
+    return Memory(**{f.name: max(getattr(m, f.name) for m in items) for f in fields(Memory)})
 
 
 def _cpu_snapshot() -> tuple[int, int]:

@@ -15,12 +15,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import proc, wrk
+from . import proc, seeds, wrk
 from .scenarios import BY_NAME, DEFAULT, Context, Scenario, probe
 from .seeds import SEEDS
 from .servers import REPO, Ferrybase, PocketBase, PortPool, Server
@@ -116,6 +117,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("SEED") or None,
         help="data set created before the scenarios (default: what the scenarios need)",
     )
+    p.add_argument(
+        "--posts",
+        type=int,
+        default=env_int("N", 10000),
+        help=f"posts in the posts seed (env N); the first {seeds.API_POSTS} through the API, the "
+        "rest bulk-inserted into each stopped server's SQLite file",
+    )
+    p.add_argument(
+        "--wrk-timeout",
+        type=int,
+        default=env_int("WRK_TIMEOUT", 10),
+        help="s: wrk counts a slower answer as a timeout error (env WRK_TIMEOUT)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 3 s x 1 run, 1 s warm-up")
     p.add_argument("--out", type=Path, help="JSON file (default bench/results/<date>-<tag>.json)")
     p.add_argument("--no-save", action="store_true", help="print only, save no JSON")
@@ -151,6 +165,9 @@ class Bench:
         self.runs: list[dict[str, Any]] = []
         self.memory: dict[str, dict[str, Any]] = {}
         self.probes: dict[str, dict[str, Any]] = {}
+        self.checks: dict[str, dict[str, Any]] = {}
+        self.seeding: dict[str, Any] = {}
+        self.sent: dict[tuple[str, str], int] = {}  # requests answered, probe + warm-up + runs
 
     def log(self, msg: str) -> None:
         print(f"# {msg}", file=sys.stderr, flush=True)
@@ -174,10 +191,62 @@ class Bench:
             self.servers[t.label] = server
             self.contexts[t.label] = ctx
             self.log(f"{t.label}: pid {server.pid}, {server.info.get('version', '')}")
+        if self.args.seed == "posts" and self.args.posts > seeds.API_POSTS:
+            self.bulk_posts()
         pids = [s.pid for s in self.servers.values()]
         proc.settle(pids)
         for label, server in self.servers.items():
-            self.memory[label] = {"idle": asdict(proc.tree_memory(server.pid)), "after": {}}
+            self.memory[label] = {
+                "idle": asdict(proc.tree_memory(server.pid)),
+                "after": {},
+                "load": {},
+            }
+
+    def bulk_posts(self) -> None:
+        """Posts beyond the API's share: generated once, then copied into every server's
+        SQLite file while that server is stopped, then the server is started again."""
+        a, t0 = self.args, time.monotonic()
+        staging = self.workdir / "posts-staging.db"
+        n = seeds.stage_posts(staging, seeds.API_POSTS, a.posts)
+        self.seeding = {
+            "api_posts": seeds.API_POSTS,
+            "bulk_posts": n,
+            "generate_s": round(time.monotonic() - t0, 1),
+            "servers": {},
+        }
+        self.log(
+            f"generated posts {seeds.API_POSTS + 1}..{a.posts} in {time.monotonic() - t0:.1f} s"
+        )
+        for label, server in self.servers.items():
+            db = server.sqlite_file()
+            if db is None:
+                raise SystemExit(f"--posts above {seeds.API_POSTS} needs SQLite ({label} is not)")
+            ctx = self.contexts[label]
+            t1 = time.monotonic()
+            server.halt()
+            stats_before = seeds.planner_stats(db)
+            inserted = seeds.bulk_insert(db, staging, ctx.vars["user_ids"].split(","))
+            t2 = time.monotonic()
+            server.restart()
+            ctx.forget_tokens()
+            count = ctx.call(
+                "GET",
+                "/api/collections/posts/records?perPage=1&fields=id",
+                token=ctx.token("superuser"),
+            )["totalItems"]
+            if count < a.posts:
+                raise SystemExit(f"{label}: {count} posts after the bulk insert, wanted {a.posts}")
+            info = {
+                "inserted": inserted,
+                "insert_s": round(t2 - t1, 1),
+                "restart_s": round(time.monotonic() - t2, 1),
+                "total_posts": count,
+                "sqlite_stat1_before": stats_before,
+                "sqlite_stat1_after_restart": seeds.planner_stats(db),
+            }
+            self.seeding["servers"][label] = info
+            self.log(f"{label}: bulk-inserted {inserted} posts ({count} in all): {info}")
+        staging.unlink(missing_ok=True)
 
     def _stop(self, server: Server) -> None:
         self.log(f"stopping {server.label}")
@@ -190,6 +259,7 @@ class Bench:
         for label, ctx in self.contexts.items():
             reqs[label] = sc.resolve(ctx)
             pr = probe(ctx, reqs[label])
+            self.sent[(sc.name, label)] = 1
             self.probes[sc.name][label] = {
                 "status": pr.status,
                 "shape": pr.shape,
@@ -212,15 +282,36 @@ class Bench:
         if a.warmup > 0:
             for label, server in self.servers.items():
                 proc.settle(pids)
-                self._wrk(server, reqs[label], a.warmup, f"{sc.name}.{label}.warmup")
+                res = self._wrk(server, reqs[label], a.warmup, f"{sc.name}.{label}.warmup")
+                self.sent[(sc.name, label)] += res.requests
         for r in range(1, a.repeat + 1):
             for label, server in self.servers.items():
                 self.runs.append(self._measure(sc, r, label, server, reqs[label], pids))
         if sc.teardown is not None:
+            self.checks[sc.name] = {}
             for label, ctx in self.contexts.items():
                 t0 = time.monotonic()
-                sc.teardown(ctx)
-                self.log(f"{sc.name} teardown on {label}: {time.monotonic() - t0:.1f} s")
+                check = dict(sc.teardown(ctx) or {})
+                check["answered"] = self.sent[(sc.name, label)]
+                check["teardown_s"] = round(time.monotonic() - t0, 1)
+                self.checks[sc.name][label] = check
+                self.log(f"{sc.name} teardown on {label}: {check}")
+                if "views_after" in check:
+                    self._check_increments(sc.name, label, check)
+
+    def _check_increments(self, name: str, label: str, check: dict[str, Any]) -> None:
+        """Each answered ``views+`` PATCH adds 1; wrk does not count the answers still in flight
+        when it stops (up to one per connection per wrk run), so the growth may exceed them."""
+        grew = check["views_after"] - check["views_before"]
+        runs = self.args.repeat + (1 if self.args.warmup > 0 else 0)
+        slack = self.args.connections * runs
+        check["views_grew"] = grew
+        check["ok"] = check["answered"] <= grew <= check["answered"] + slack
+        if not check["ok"]:
+            self.log(
+                f"WARNING {name} on {label}: views grew by {grew}, but {check['answered']} "
+                f"PATCHes were answered (+ up to {slack} in flight): lost or extra increments"
+            )
 
     def _wrk(self, server: Server, req: Request, seconds: int, tag: str) -> wrk.WrkResult:
         return wrk.run(
@@ -231,7 +322,27 @@ class Bench:
             threads=self.args.threads,
             workdir=self.workdir,
             tag=tag,
+            timeout_s=self.args.wrk_timeout,
         )
+
+    def _wrk_sampled(
+        self, server: Server, req: Request, seconds: int, tag: str
+    ) -> tuple[wrk.WrkResult, proc.Memory]:
+        """A wrk run, sampling the server's memory every second from its second second on;
+        the peak of each figure is the memory under load."""
+        samples = []
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(self._wrk, server, req, seconds, tag)
+            t0 = time.monotonic()
+            while not fut.done():
+                time.sleep(0.25)
+                if time.monotonic() - t0 >= 1.0 and not fut.done():
+                    samples.append(proc.tree_memory(server.pid))
+                    t0 = time.monotonic()
+            res = fut.result()
+        if not samples:
+            samples.append(proc.tree_memory(server.pid))
+        return res, proc.peak(samples)
 
     def _measure(
         self, sc: Scenario, r: int, label: str, server: Server, req: Request, pids: list[int]
@@ -241,7 +352,8 @@ class Bench:
         bg = proc.busy_cores(1.0, exclude=[server.pid])
         db = server.db_pid
         c0, d0 = proc.tree_cpu(server.pid), proc.tree_cpu(db) if db else 0.0
-        res = self._wrk(server, req, self.args.duration, f"{sc.name}.{label}.{r}")
+        res, load = self._wrk_sampled(server, req, self.args.duration, f"{sc.name}.{label}.{r}")
+        self.sent[(sc.name, label)] += res.requests
         mem = proc.tree_memory(server.pid)
         # let deferred work (PocketBase's request-log writes) finish: it is billed to this run
         tail_s = proc.settle([server.pid])
@@ -266,6 +378,7 @@ class Bench:
             "rss_after_mb": mem.rss_mb,
             "pss_after_mb": mem.pss_mb,
             "processes": mem.processes,
+            "load_memory": asdict(load),
         }
         self.log(
             f"{sc.name} run {r} {label}: {res.rps:,.0f} req/s p50 {res.p50_ms:.2f} "
@@ -306,6 +419,10 @@ class Bench:
                 self.memory[label]["after"][sc.name] = {
                     "rss_mb": rows[-1]["rss_after_mb"],
                     "pss_mb": rows[-1]["pss_after_mb"],
+                }
+                self.memory[label]["load"][sc.name] = {
+                    k: statistics.median(x["load_memory"][k] for x in runs)
+                    for k in runs[0]["load_memory"]
                 }
         return rows
 
@@ -404,27 +521,45 @@ def render(result: dict[str, Any]) -> str:
         for x, cells in zip(rows, body, strict=True):
             cells.insert(6, fmt_ms(x.get("db_cpu_ms_per_req")))
     out.append(table(headers, body))
-    mem_rows = []
-    names = [s for s in result["conditions"]["scenarios"]]
-    for label, m in result["memory"].items():
-        mem_rows.append(
-            [label, f"{m['idle']['rss_mb']:.0f} ({m['idle']['pss_mb']:.0f})"]
-            + [
-                f"{m['after'][n]['rss_mb']:.0f} ({m['after'][n]['pss_mb']:.0f})"
-                if n in m["after"]
-                else "n/a"
-                for n in names
-            ]
-            + [str(m["idle"]["processes"])]
-        )
     out.append("")
-    out.append(
-        table(
-            ["memory MB: RSS (PSS)", "idle"] + [f"after {n}" for n in names] + ["processes"],
-            mem_rows,
-        )
-    )
+    out.append(memory_table(result))
     return "\n".join(out)
+
+
+def memory_table(result: dict[str, Any]) -> str:
+    """Per server: idle and under each scenario's load (peak of 1 s samples, median over the
+    runs): the whole tree's RSS (PSS), the main process, the largest worker's RSS (PSS)."""
+
+    def pair(rss: float, pss: float) -> str:
+        return f"{rss:.0f} ({pss:.0f})"
+
+    rows = []
+    for label, m in result["memory"].items():
+        states = [("idle", m["idle"])] + [
+            (f"{n} load", m["load"][n])
+            for n in result["conditions"]["scenarios"]
+            if n in m.get("load", {})
+        ]
+        for when, x in states:
+            rows.append(
+                [
+                    label,
+                    when,
+                    f"{x['processes']:.0f}",
+                    pair(x["rss_mb"], x["pss_mb"]),
+                    f"{x['main_rss_mb']:.0f}",
+                    pair(x["worker_rss_mb"], x["worker_pss_mb"]),
+                ]
+            )
+    headers = [
+        "server",
+        "memory MB",
+        "processes",
+        "total RSS (PSS)",
+        "main RSS",
+        "per worker RSS (PSS)",
+    ]
+    return table(headers, rows)
 
 
 def git_info() -> dict[str, Any]:
@@ -452,6 +587,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    seeds.POSTS = args.posts
     wrk.ensure_wrk()
     started = dt.datetime.now(dt.UTC)
     load_before = proc.loadavg()
@@ -478,6 +614,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "loadgen": wrk.wrk_version(),
                 "scenarios": [s.name for s in args.scenario_list],
                 "seed": args.seed,
+                "posts": args.posts if args.seed == "posts" else None,
+                "wrk_timeout_s": args.wrk_timeout,
                 "order": "interleaved: each round runs every server once, in this order",
                 "loadavg_before": load_before,
                 "loadavg_after": proc.loadavg(),
@@ -486,6 +624,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "summary": rows,
             "ratios": bench.ratios(rows),
             "memory": bench.memory,
+            "seeding": bench.seeding,
+            "checks": bench.checks,
             "probes": bench.probes,
             "runs": bench.runs,
         }
@@ -496,6 +636,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"# {args.repeat} interleaved runs x {args.duration} s, warm-up {args.warmup} s, "
         f"wrk {args.threads} threads {args.connections} connections; req/s, p50, p99 from the "
         f"median run by req/s; CPU ms/req and bg cores are medians over the runs\n"
+        f"# seed {args.seed}"
+        + (f" ({args.posts:,} posts)" if args.seed == "posts" else "")
+        + f"; wrk timeout {args.wrk_timeout} s\n"
         f"# ratios are server / {result['ratios'][0]['reference'] if result['ratios'] else '-'}: "
         f"req/s ratio > 1 = faster, work/CPU-s ratio > 1 = cheaper per request"
     )

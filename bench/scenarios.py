@@ -82,6 +82,10 @@ class Context:
             self.vars[f"{kind}_id"] = str(data["record"]["id"])
         return self._tokens[kind]
 
+    def forget_tokens(self) -> None:
+        """Sign in again on next use (after a restart)."""
+        self._tokens.clear()
+
     def user_id(self) -> str:
         """The signed-in seeded user's record id."""
         self.token("user")
@@ -97,7 +101,8 @@ class Context:
 
 
 Setup = Callable[[Context], Mapping[str, str]]
-Teardown = Callable[[Context], None]
+# after the measured runs; what it returns is saved under ``checks`` in the results
+Teardown = Callable[[Context], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -153,29 +158,58 @@ LIST_QUERY = urllib.parse.urlencode(
 )
 
 
-def first_published_post(ctx: Context) -> dict[str, str]:
-    """The published post with the lowest seed number ("Post <i>: ..."): the same on every
-    server, whatever order each one lists records in."""
-    for i in range(1, 100):
-        flt = f"published = true && title ~ 'Post {i}: '"
+def _first_post(ctx: Context, flt: str, fields: str = "id") -> dict[str, Any]:
+    """The post matching ``flt`` (holding ``{i}``) with the lowest seed number ("Post <i>: ...")
+    : the same record on every server, whatever order each one lists records in."""
+    for i in range(1, 200):
         with ctx.client(ctx.token("superuser")) as c:
             r = c.get(
                 "/api/collections/posts/records",
-                params={"perPage": "1", "skipTotal": "1", "fields": "id", "filter": flt},
+                params={"perPage": "1", "skipTotal": "1", "fields": fields, "filter": flt % i},
+                timeout=120.0,
             )
         if r.status_code != 200:
             raise RuntimeError(f"{ctx.kind}: GET {r.request.url} -> {r.status_code} {r.text[:300]}")
         items = r.json()["items"]
         if items:
-            return {"post_id": str(items[0]["id"])}
-    raise RuntimeError(f"{ctx.kind}: no published post among Post 1..99 (seeded?)")
+            return dict(items[0])
+    raise RuntimeError(f"{ctx.kind}: no post matching {flt!r} among Post 1..199 (seeded?)")
+
+
+def first_published_post(ctx: Context) -> dict[str, str]:
+    """The published post with the lowest seed number."""
+    return {"post_id": str(_first_post(ctx, "published = true && title ~ 'Post %d: '")["id"])}
+
+
+def own_post(ctx: Context) -> dict[str, str]:
+    """user1's post with the lowest seed number (its updateRule ``author = @request.auth.id``
+    lets user1 PATCH it); its ``views`` before the runs is kept to check the increments."""
+    post = _own_post(ctx)
+    ctx.vars["update_views_before"] = str(post["views"])
+    return {"own_post_id": str(post["id"])}
+
+
+def _own_post(ctx: Context) -> dict[str, Any]:
+    flt = f"author = '{ctx.user_id()}' && title ~ 'Post %d: '"
+    return _first_post(ctx, flt, fields="id,views")
+
+
+def own_post_views(ctx: Context) -> dict[str, Any]:
+    """``update``'s teardown: the post's ``views`` before the probe and after the runs (each
+    answered PATCH adds 1; the runner compares the growth with the requests wrk counted)."""
+    post = _own_post(ctx)
+    return {
+        "record": str(post["id"]),
+        "views_before": int(ctx.vars["update_views_before"]),
+        "views_after": int(post["views"]),
+    }
 
 
 def created_by_user(ctx: Context) -> dict[str, str]:
     return {"user_id": ctx.user_id(), "run_id": RUN_ID}
 
 
-def delete_created(ctx: Context) -> None:
+def delete_created(ctx: Context) -> dict[str, Any]:
     """Delete the posts ``create`` made (title ``bench-<run id>``), 50 per ``/api/batch`` call
     as pb-bench's ``bench_cleanup.py`` does; the time it took is logged."""
     t0 = time.monotonic()
@@ -204,7 +238,7 @@ def delete_created(ctx: Context) -> None:
                         f"{ctx.kind}: cleanup batch delete -> {r.status_code} {r.text[:300]}"
                     )
                 deleted += len(reqs)
-    ctx.vars["create_cleanup"] = f"{deleted} records in {time.monotonic() - t0:.1f} s"
+    return {"deleted": deleted, "cleanup_s": round(time.monotonic() - t0, 1)}
 
 
 FILE_SIZE = 1 << 20  # the file uploaded and downloaded: 1 MiB of random bytes
@@ -245,7 +279,7 @@ def seeded_file(ctx: Context) -> dict[str, str]:
     return {"file_record": str(items[0]["id"]), "file_name": str(items[0]["doc"])}
 
 
-def delete_uploads(ctx: Context) -> None:
+def delete_uploads(ctx: Context) -> dict[str, Any]:
     """Delete the records ``upload`` made (their files go with them), 50 per batch."""
     t0 = time.monotonic()
     flt = f"title = 'bench-{RUN_ID}'"
@@ -264,7 +298,7 @@ def delete_uploads(ctx: Context) -> None:
             if r.status_code != 200:
                 raise RuntimeError(f"{ctx.kind}: upload cleanup -> {r.status_code} {r.text[:300]}")
             deleted += len(ids)
-    ctx.vars["upload_cleanup"] = f"{deleted} records in {time.monotonic() - t0:.1f} s"
+    return {"deleted": deleted, "cleanup_s": round(time.monotonic() - t0, 1)}
 
 
 SCENARIOS: list[Scenario] = [
@@ -308,6 +342,17 @@ SCENARIOS: list[Scenario] = [
         token="user",
         seed="posts",
         note="the list without the COUNT (skipTotal=1)",
+    ),
+    Scenario(
+        "update",
+        "PATCH",
+        "/api/collections/posts/records/{own_post_id}",
+        body={"views+": 1},
+        token="user",
+        setup=own_post,
+        teardown=own_post_views,
+        seed="posts",
+        note="PATCH views+1 of user1's own post (updateRule applied); after the reads",
     ),
     Scenario(
         "create",

@@ -16,20 +16,27 @@ falling back to one POST per record: a server that cannot batch is a finding, no
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
+import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from .scenarios import USER, Context
 
 Seed = Callable[[Context], None]
 
-POSTS = int(os.environ.get("N", "10000"))  # posts wanted (pb-bench: N)
+POSTS = int(os.environ.get("N", "10000"))  # posts wanted (pb-bench: N; the runner's --posts)
+# posts created through the API; beyond that the runner bulk-inserts the rest of the same
+# generated rows into each server's SQLite file while it is stopped (bulk_insert below)
+API_POSTS = int(os.environ.get("API_POSTS", "10000"))
 USERS = int(os.environ.get("PB_USERS", "5"))  # user1..userK@example.com
 RNG_SEED = int(os.environ.get("PB_SEED", "42"))
 
@@ -164,9 +171,11 @@ def seed_posts(ctx: Context) -> None:
                 ctx.kind, "count posts", c.get("/api/collections/posts/records", params=count_q)
             )["totalItems"]
         )
+        ctx.vars["user_ids"] = ",".join(str(u["id"]) for u in users)
+        wanted = min(POSTS, API_POSTS)
         i = have
-        while i < POSTS:
-            n = min(size, POSTS - i)
+        while i < wanted:
+            n = min(size, wanted - i)
             reqs = []
             for _ in range(n):
                 i += 1
@@ -183,14 +192,112 @@ def seed_posts(ctx: Context) -> None:
                 ctx.kind, "count posts", c.get("/api/collections/posts/records", params=count_q)
             )["totalItems"]
         )
-    if total < POSTS:
-        raise SeedError(f"{ctx.kind}: {total} posts after seeding, wanted {POSTS}")
+    if total < wanted:
+        raise SeedError(f"{ctx.kind}: {total} posts after seeding, wanted {wanted}")
     ctx.vars["seeded_posts"] = str(total)
     print(
         f"# {ctx.kind}: seeded {len(users)} users, {total} posts in {time.monotonic() - t0:.1f} s",
         flush=True,
         file=sys.stderr,
     )
+
+
+# -- bulk rows beyond API_POSTS ---------------------------------------------------------------
+
+POST_COLUMNS = ("id", "title", "body", "views", "published", "author", "tags", "created", "updated")
+ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # PocketBase's default id pattern
+
+
+def _bulk_rows(start: int, stop: int, base: dt.datetime) -> Iterator[tuple[Any, ...]]:
+    """Posts ``start+1..stop``, drawn from the RNG exactly as :func:`seed_posts` would after
+    ``start`` posts (it made 1..start through the API), so the whole table is the one an API
+    seed of ``stop`` posts gives. ``author`` is the user's index (0 = user1); ids are 15
+    characters of PocketBase's alphabet from their own RNG (the same on every server); post
+    ``k`` after ``start`` is created ``k`` ms after ``base`` (newer than the API's rows)."""
+    rng = random.Random(RNG_SEED)
+    users = list(range(USERS))
+    for i in range(1, start + 1):  # replay the API seed's draws
+        rand_post(rng, str(rng.choice(users)), i)
+    ids = random.Random(RNG_SEED + 1)
+    for i in range(start + 1, stop + 1):
+        post = rand_post(rng, str(rng.choice(users)), i)
+        when = base + dt.timedelta(milliseconds=i - start)
+        stamp = when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        yield (
+            i,
+            "".join(ids.choices(ID_ALPHABET, k=15)),
+            post["title"],
+            post["body"],
+            post["views"],
+            int(post["published"]),
+            int(post["author"]),
+            orjson.dumps(post["tags"]).decode(),
+            stamp,
+        )
+
+
+def stage_posts(path: Path, start: int, stop: int) -> int:
+    """Generate posts ``start+1..stop`` once into a staging SQLite file (table ``posts``)."""
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute(
+            "CREATE TABLE posts (n INTEGER PRIMARY KEY, id TEXT, title TEXT, body TEXT,"
+            " views INTEGER, published INTEGER, author INTEGER, tags TEXT, created TEXT)"
+        )
+        con.execute("BEGIN")
+        base = dt.datetime.now(dt.UTC)
+        con.executemany(
+            "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?)", _bulk_rows(start, stop, base)
+        )
+        con.execute("COMMIT")
+        return int(con.execute("SELECT count(*) FROM posts").fetchone()[0])
+    finally:
+        con.close()
+
+
+def bulk_insert(db: Path, staging: Path, user_ids: Sequence[str]) -> int:
+    """Copy the staged posts into a (stopped) server's SQLite file with one ``INSERT ...
+    SELECT`` in one transaction, in the same encoding both servers' API writes use (checked
+    in bench/README.md: TEXT ids and dates ``YYYY-MM-DD HH:MM:SS.mmmZ``, 0/1 booleans, a JSON
+    array of tags, integer views); ``author`` becomes the server's id of that user. The table's
+    columns must be the seed's; the rows inserted are returned."""
+    con = sqlite3.connect(db, timeout=60.0, isolation_level=None)
+    try:
+        cols = {row[1] for row in con.execute('PRAGMA table_info("posts")')}
+        if cols != set(POST_COLUMNS):
+            raise SeedError(f"{db}: posts has columns {sorted(cols)}, expected {POST_COLUMNS}")
+        con.execute("ATTACH DATABASE ? AS stage", (str(staging),))
+        author = "CASE s.author " + " ".join(f"WHEN {k} THEN ?" for k in range(len(user_ids)))
+        names = ", ".join(f'"{c}"' for c in POST_COLUMNS)
+        con.execute("BEGIN IMMEDIATE")
+        cur = con.execute(
+            f'INSERT INTO main."posts" ({names}) SELECT s.id, s.title, s.body, s.views, '
+            f"s.published, {author} END, s.tags, s.created, s.created FROM stage.posts AS s "
+            "ORDER BY s.n",
+            list(user_ids),
+        )
+        inserted = cur.rowcount
+        con.execute("COMMIT")
+        con.execute("DETACH DATABASE stage")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(inserted)
+    finally:
+        con.close()
+
+
+def planner_stats(db: Path) -> list[str]:
+    """The server's ``sqlite_stat1`` rows for ``posts`` (the planner's row counts), if any."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10.0)
+    try:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return []
+        rows = con.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'posts' ORDER BY idx")
+        return [f"{idx}: {stat}" for idx, stat in rows]
+    finally:
+        con.close()
 
 
 def seed_files(ctx: Context) -> None:

@@ -61,6 +61,7 @@ class Server(ABC):
         self.log = self.workdir / "server.log"
         self.info: dict[str, Any] = {}
         self.db_pid: int | None = None  # a separate database server whose CPU is billed too
+        self._spawned: tuple[list[str], dict[str, str] | None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -77,6 +78,10 @@ class Server(ABC):
     @abstractmethod
     def start(self) -> None: ...
 
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file holding the collections' tables (None: not on SQLite)."""
+        return None
+
     def after_start(self, ctx: Context) -> None:  # noqa: B027 - optional hook
         """Settings applied through the API once the server answers (none by default)."""
 
@@ -84,6 +89,7 @@ class Server(ABC):
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is taken")
         self.info["command"] = " ".join(cmd)
+        self._spawned = (cmd, env)
         with self.log.open("ab") as logf:
             self.proc = subprocess.Popen(
                 cmd,
@@ -130,6 +136,16 @@ class Server(ABC):
 
     def stop(self) -> None:
         """SIGTERM the process group, SIGKILL after 15 s; remove the data dir."""
+        self.halt()
+        self.cleanup()
+
+    def restart(self) -> None:
+        """Start the same command again on the same data (after :meth:`halt`)."""
+        assert self._spawned is not None, "restart before start"
+        self._spawn(*self._spawned)
+
+    def halt(self) -> None:
+        """Stop the process tree, keeping the data dir."""
         if self.proc is not None and self.proc.poll() is None:
             pgid = self.proc.pid  # session leader: pgid == pid
             _signal_group(pgid, signal.SIGTERM)
@@ -140,7 +156,6 @@ class Server(ABC):
                 self.proc.wait(timeout=5)
             # workers that outlived their parent
             _signal_group(pgid, signal.SIGKILL)
-        self.cleanup()
 
     def cleanup(self) -> None:
         if os.environ.get("BENCH_KEEP_DATA"):
@@ -188,6 +203,9 @@ class PocketBase(Server):
         self.info["version"] = self._run([exe, "--version"])
         self._run([exe, "superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", data])
         self._spawn([exe, "serve", "--http", f"127.0.0.1:{self.port}", "--dir", data])
+
+    def sqlite_file(self) -> Path | None:
+        return self.workdir / "pb_data" / "data.db"
 
     def after_start(self, ctx: Context) -> None:
         if self.logs_max_days != "":
@@ -251,6 +269,9 @@ class Ferrybase(Server):
         if self.workers > 1:
             cmd += ["--workers", str(self.workers)]
         self._spawn(cmd, env)
+
+    def sqlite_file(self) -> Path | None:
+        return None if self.db else self.workdir / "fb_data" / "data.db"
 
     def cleanup(self) -> None:
         if self.schema:

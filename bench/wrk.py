@@ -106,6 +106,7 @@ def run(
     threads: int,
     workdir: Path,
     tag: str,
+    timeout_s: int = 10,
 ) -> WrkResult:
     script, out, log = (workdir / f"{tag}.lua", workdir / f"{tag}.json", workdir / f"{tag}.log")
     out.unlink(missing_ok=True)
@@ -116,7 +117,7 @@ def run(
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--timeout",
-        "10s",
+        f"{timeout_s}s",
         "-s",
         str(script),
         base_url,
