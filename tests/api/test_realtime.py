@@ -262,7 +262,7 @@ async def test_subscription_errors(
         assert (await subscribe(http, stream, [], alice)).status_code == 204
 
 
-@pytest.mark.parametrize("change", ["delete", "password"])
+@pytest.mark.parametrize("change", ["delete", "password", "secret"])
 async def test_a_deleted_or_signed_out_user_stops_receiving_what_only_users_see(
     base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any], change: str
 ) -> None:
@@ -280,9 +280,16 @@ async def test_a_deleted_or_signed_out_user_stops_receiving_what_only_users_see(
         assert renamed.status_code == 200, renamed.text
         await create(http, su, title="still for users")
         assert (await stream.next()).json()["record"]["title"] == "still for users"
-        # deleted, or a new password (new tokenKey): the stream is a guest's from then on
+        # deleted, a new password (new tokenKey) or a new token secret for the collection:
+        # the stream is a guest's from then on
         if change == "delete":
             done = await http.delete(f"/api/collections/users/records/{alice_id}", headers=su)
+        elif change == "secret":  # the collection's token secret: every token is void
+            done = await http.patch(
+                "/api/collections/users",
+                json={"authToken": {"secret": "a-new-secret-" + "x" * 40}},
+                headers=su,
+            )
         else:
             body = {"password": "new-pass-12345", "passwordConfirm": "new-pass-12345"}
             done = await http.patch(

@@ -291,6 +291,19 @@ class Catalog:
                 merged[key] = value
         merged["id"], merged["type"], merged["system"] = previous.id, previous.type, previous.system
         collection = _parse(merged, message, keep_secrets=previous)
+        for key, value in data.items():
+            # a new token secret given outright replaces the old one (PocketBase's
+            # "invalidate all previously issued tokens"); a missing one keeps it
+            secret = value.get("secret") if isinstance(value, dict) else None
+            if (
+                collection.is_auth
+                and key in collection.options
+                and isinstance(collection.options[key], dict)
+                and "secret" in collection.options[key]
+                and isinstance(secret, str)
+                and MIN_SECRET <= len(secret) <= MAX_SECRET
+            ):
+                collection.options[key]["secret"] = secret
         if collection.is_auth and (collection.rules.get("authRule") or "") != (
             previous.rules.get("authRule") or ""
         ):
@@ -626,6 +639,10 @@ def _field_errors(found: dict[str, Any]) -> FieldErrors:
         else:
             out[key] = _field_errors(value)
     return out
+
+
+MIN_SECRET, MAX_SECRET = 30, 255
+"""The lengths PocketBase accepts for a token secret."""
 
 
 def _parse(

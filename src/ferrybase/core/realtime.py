@@ -162,6 +162,8 @@ class Client:
     """The last change-feed ``seq`` considered for this client."""
     written: int = 0
     """The last ``seq`` whose messages were written to the stream (the resume point)."""
+    secret: str = ""
+    """The token secret of the auth collection when the client signed in."""
     live: bool = False
     """Fed by the tailer (a resumed client is not until it has caught up)."""
     queue: asyncio.Queue[tuple[int, bytes] | None] = field(
@@ -258,6 +260,7 @@ class Realtime:
         self.owner = secrets.token_hex(8)
         self.clients: dict[str, Client] = {}
         self.stopping = False
+        self._schema_seen: object = collections.schema
         self.cursor = 0
         self._tailer: asyncio.Task[None] | None = None
         self._housekeeper: asyncio.Task[None] | None = None
@@ -428,13 +431,29 @@ class Realtime:
             changes = await self._changes_after(self.cursor, None)
             if not changes:
                 return
-            await self.collections.refresh(self.store)
+            await self._refresh_collections()
             for change in changes:
                 targets = [c for c in self.clients.values() if c.live and c.cursor < change.seq]
                 await self._dispatch(change, targets)
                 self.cursor = change.seq
             if len(changes) < BATCH:
                 return
+
+    async def _refresh_collections(self) -> None:
+        """Follow catalog changes; as PocketBase, a client signed in to an auth collection
+        that is gone or whose token secret changed is a guest from then on."""
+        await self.collections.refresh(self.store)
+        if self.collections.schema is self._schema_seen:
+            return
+        self._schema_seen = self.collections.schema
+        for client in self.clients.values():
+            me = client.auth.record
+            if me is None:
+                continue
+            now = self.collections.get(me.collection.id)
+            if now is None or not now.is_auth or now.token_secret("authToken") != client.secret:
+                client.auth = GUEST
+                self._spawn(self._forget_auth(client.id))
 
     async def _changes_after(self, seq: int, through: int | None) -> list[_Change]:
         sql = (
@@ -468,7 +487,7 @@ class Realtime:
                         return
                     client.cursor = self.cursor  # only gaps left
                     continue
-                await self.collections.refresh(self.store)
+                await self._refresh_collections()
                 for change in changes:
                     await self._dispatch(change, [client])
         except (FerrybaseError, OSError) as exc:
@@ -504,6 +523,7 @@ class Realtime:
             state = change.record
             client.subscriptions = [Subscription.parse(t) for t in state["subscriptions"]]
             client.auth = await self._auth_of(state)
+            client.secret = _secret_of(client.auth)
         elif change.action == MESSAGE:
             name = str(change.record.get("name", ""))
             data = change.record.get("data")
@@ -567,6 +587,7 @@ class Realtime:
         client = Client(client_id, ip, cursor=cursor, written=cursor)
         client.subscriptions = [Subscription.parse(t) for t in row["subscriptions"] or []]
         client.auth = await self._auth_of(row)
+        client.secret = _secret_of(client.auth)
         self.clients[client.id] = client
         self._spawn(self._catch_up(client))
         return client
@@ -776,6 +797,11 @@ async def _append_control(tx: Any, client_id: str, action: str, data: dict[str, 
         "\"record\", \"created\") VALUES ('', '', ?, ?, ?, ?)",
         (client_id, action, Json(data), now_text()),
     )
+
+
+def _secret_of(auth: Auth) -> str:
+    record = auth.record
+    return "" if record is None else record.collection.token_secret("authToken")
 
 
 def _identity(auth: Auth) -> tuple[str, str] | None:
