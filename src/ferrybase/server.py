@@ -87,7 +87,10 @@ def end_streams_on_terminate(core: Core) -> None:
             if callable(previous):
                 previous(number, frame)
 
-        signal.signal(signum, handler)
+        try:
+            signal.signal(signum, handler)
+        except ValueError:  # not the main thread: the server keeps its own handling only
+            return
 
 
 def configure_logging(level: int = logging.INFO) -> None:
