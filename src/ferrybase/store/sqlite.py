@@ -120,6 +120,8 @@ class SQLiteStore(_Connection):
         self._writer_lock = os.open(path.with_name(path.name + "-writer"), os.O_RDWR | os.O_CREAT)
         self._lock_waiter = ThreadPoolExecutor(1, thread_name_prefix="ferrybase-writer-lock")
         super().__init__(self._connect())
+        self._epoch_cursor = self._conn.cursor()
+        self._epoch_cursor.row_factory = None  # a plain tuple: this runs twice a request
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -192,8 +194,8 @@ class SQLiteStore(_Connection):
     def data_epoch(self) -> int | None:
         # The reader connection never writes: its data_version moves with every commit of
         # the writer connection and of every other process (a read of shared memory).
-        row = self._conn.execute("PRAGMA data_version").fetchone()
-        return int(row["data_version"])
+        row = self._epoch_cursor.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
 
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._connect(), self._signals)
