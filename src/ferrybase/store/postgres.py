@@ -24,6 +24,7 @@ from ferrybase.core.ports import ChangeSignal, Executor, Json, Params, Row
 from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import POSTGRES
 from ferrybase.store import migrations
+from ferrybase.store.migrations import m0006_feed_order
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
 _KEY_COLUMNS = re.compile(r"Key \((.+?)\)=")
@@ -65,11 +66,8 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 _Target = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 
 
-FEED_CHANNEL = "ferrybase_changes"
+FEED_CHANNEL = m0006_feed_order.FEED_CHANNEL
 """The NOTIFY channel that wakes change-feed tailers (spurious wake-ups are harmless)."""
-_FEED_LOCK_KEY = 0x46454544
-"""The advisory lock that orders change-feed appends by commit (any constant, the same for
-every process)."""
 
 
 class _Connection(Executor):
@@ -112,16 +110,11 @@ class _Connection(Executor):
         self._at_commit.append((sql, params))
 
     async def _flush_at_commit(self) -> None:
-        """The deferred feed appends, under the feed lock: it is taken after all the other
-        work (so no lock cycle can form) and held through COMMIT, so the ``seq`` drawn here
-        comes after every earlier commit's rows are visible."""
+        """The deferred feed appends, last in the transaction: their trigger takes the feed
+        lock (after all the other work, so no lock cycle can form) and holds it through
+        COMMIT, so the ``seq`` drawn there comes after every earlier commit's rows are
+        visible (migration ``m0006_feed_order``)."""
         pending = self._at_commit
-        if not pending:
-            return
-        await self.fetch_value(
-            "SELECT pg_advisory_xact_lock(?)::text || pg_notify(?, '')::text",
-            (_FEED_LOCK_KEY, FEED_CHANNEL),
-        )
         for sql, params in pending:
             await self.execute(sql, params)
         pending.clear()

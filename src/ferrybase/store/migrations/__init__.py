@@ -20,6 +20,7 @@ from ferrybase.store.migrations import (
     m0003_schema_history,
     m0004_rate_limits,
     m0005_realtime,
+    m0006_feed_order,
 )
 
 
@@ -35,6 +36,7 @@ MIGRATIONS = (
     Migration("0003_schema_history", m0003_schema_history.up),
     Migration("0004_rate_limits", m0004_rate_limits.up),
     Migration("0005_realtime", m0005_realtime.up),
+    Migration("0006_feed_order", m0006_feed_order.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.
