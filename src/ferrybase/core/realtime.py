@@ -263,6 +263,7 @@ class Realtime:
         self._schema_seen: object = collections.schema
         self.cursor = 0
         self._tailer: asyncio.Task[None] | None = None
+        self._tailer_lock = asyncio.Lock()
         self._housekeeper: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -299,6 +300,7 @@ class Realtime:
 
     async def connect(self, ip: str, last_event_id: str = "") -> Client:
         """Register a new stream, or take back the client ``last_event_id`` names."""
+        self._last_client_seen = time.monotonic()  # the tailer must not stop meanwhile
         await self._ensure_tailer()
         client = await self._resume(last_event_id, ip) if last_event_id else None
         if client is None:
@@ -396,26 +398,35 @@ class Realtime:
     # -- the tailer ---------------------------------------------------------------------
 
     async def _ensure_tailer(self) -> None:
-        if self._tailer is not None and not self._tailer.done():
-            return
-        self.cursor = int(
-            await self.store.fetch_value('SELECT COALESCE(MAX("seq"), 0) FROM "_changes"') or 0
-        )
-        self._last_client_seen = time.monotonic()
-        self._tailer = asyncio.create_task(self._tail())
+        """One tailer per process, started by the first stream (two streams connecting at
+        once must not start two: each event would be delivered twice)."""
+        async with self._tailer_lock:
+            if self._tailer is not None:
+                return
+            self.cursor = int(
+                await self.store.fetch_value('SELECT COALESCE(MAX("seq"), 0) FROM "_changes"') or 0
+            )
+            self._last_client_seen = time.monotonic()
+            self._tailer = asyncio.create_task(self._tail())
 
     async def _tail(self) -> None:
         signal = await self.store.change_signal()
         try:
-            while self.clients or not self._idle_since_a_while():
+            while True:
+                if not self.clients and self._idle_since_a_while():
+                    # decided and unregistered with no await between: a stream connecting
+                    # from here on starts a new tailer
+                    self._tailer = None
+                    return
                 try:
                     await self._read_feed()
                 except Exception:  # the tailer must outlive any one bad change or outage
                     log.exception("realtime: reading the change feed failed")
                 await signal.wait(TAIL_TIMEOUT)
         finally:
+            if self._tailer is asyncio.current_task():
+                self._tailer = None
             await signal.close()
-            self._tailer = None
 
     _last_client_seen = 0.0
 
