@@ -180,8 +180,8 @@ class Records:
             await self._insert(db, collection, data, feed=False)
             # The rule sees the new record as submitted: checked inside the transaction, which
             # a failure rolls back (PocketBase's way).
-            if condition is not None and (
-                await self._find_where(db, collection, data["id"], condition) is None
+            if condition is not None and not await self._holds(
+                db, collection, data["id"], condition
             ):
                 raise BadRequestError(CREATE_FAILED)
             manager = bool(await self.managed(collection, [data["id"]], caller, db))
@@ -264,6 +264,16 @@ class Records:
             for gone in deleted:
                 if any(f.type == "file" for f in gone.collection.fields):
                     journal.record_deleted(gone.collection.id, gone.id)
+
+    async def _holds(
+        self, db: Executor, collection: Collection, record_id: str, condition: Condition
+    ) -> bool:
+        """Whether the condition holds for the record (one value read, not the row)."""
+        q = self.store.dialect.quote
+        table = q(collection.table)
+        extra, params = where(condition)
+        sql = f"SELECT 1 FROM {table} WHERE {table}.{q('id')} = ? AND {extra}"
+        return await db.fetch_value(sql, (record_id, *params)) is not None
 
     async def _find_where(
         self,
