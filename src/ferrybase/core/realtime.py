@@ -28,13 +28,14 @@ import string
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
 from ferrybase.core.collections import Collection
-from ferrybase.core.dates import now_text
+from ferrybase.core.dates import format_datetime, now_text
 from ferrybase.core.picker import apply_fields
 from ferrybase.core.ports import Json, Row, Store
 from ferrybase.core.record_service import Records
@@ -463,8 +464,7 @@ class Realtime:
                 continue
             now = self.collections.get(me.collection.id)
             if now is None or not now.is_auth or now.token_secret("authToken") != client.secret:
-                client.auth = GUEST
-                self._spawn(self._forget_auth(client.id))
+                self._sign_out(client)
 
     async def _changes_after(self, seq: int, through: int | None) -> list[_Change]:
         sql = (
@@ -560,10 +560,15 @@ class Realtime:
             if me is None or me.id != record.id or me.collection.id != record.collection.id:
                 continue
             if deleted or me.get("tokenKey") != record.get("tokenKey"):
-                client.auth = GUEST
-                self._spawn(self._forget_auth(client.id))
+                self._sign_out(client)
             else:
                 client.auth = Auth(record)
+
+    def _sign_out(self, client: Client) -> None:
+        """The client is a guest from now on, here and in its row (a later subscription
+        POST may then sign it in again, as PocketBase allows)."""
+        client.auth = GUEST
+        self._spawn(self._forget_auth(client.id))
 
     async def _forget_auth(self, client_id: str) -> None:
         await self.store.execute(
@@ -831,10 +836,7 @@ def _same_auth(row: Row, auth: Auth) -> bool:
 
 def _ago(seconds: float) -> str:
     """``now_text()`` of ``seconds`` ago (the feed's and the client rows' timestamps)."""
-    from datetime import UTC, datetime, timedelta
-
-    moment = datetime.now(UTC) - timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_datetime(datetime.now(UTC) - timedelta(seconds=seconds))
 
 
 def _validate(client_id: str, topics: list[str]) -> None:
