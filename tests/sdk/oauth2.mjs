@@ -10,12 +10,9 @@
 // provider's form, then requesting the redirect back to the server, which forwards the code to
 // the waiting SDK over realtime. Prints one JSON line per check, then a summary line; exits 1
 // when any check failed.
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { check, load, run } from "./harness.mjs";
 
 const BASE = (process.env.FB_URL || "").replace(/\/$/, "");
-const SDK_DIR = process.env.FB_SDK_DIR || "";
 const OIDC = (process.env.FB_OIDC_URL || "").replace(/\/$/, "");
 const SU_EMAIL = process.env.FB_SU_EMAIL || "admin@example.com";
 const SU_PASSWORD = process.env.FB_SU_PASSWORD || "pass12345678";
@@ -24,19 +21,7 @@ const REDIRECT = `${BASE}/api/oauth2-redirect`;
 const SUCCESS = "../_/#/auth/oauth2-redirect-success";
 const FAILURE = "../_/#/auth/oauth2-redirect-failure";
 
-const results = [];
 
-function check(name, ok, detail) {
-  const entry = { check: name, ok: !!ok };
-  if (!ok) entry.detail = typeof detail === "string" ? detail : JSON.stringify(detail);
-  results.push(entry);
-  console.log(JSON.stringify(entry));
-}
-
-async function load(name) {
-  const require = createRequire(path.join(path.resolve(SDK_DIR), "noop.js"));
-  return import(pathToFileURL(require.resolve(name)).href);
-}
 
 // The browser at the provider: the form, then the subject chosen (or the request denied);
 // returns where the provider sends the browser back.
@@ -185,11 +170,4 @@ async function main() {
   );
 }
 
-try {
-  await main();
-} catch (err) {
-  check("fatal", false, err && err.stack ? err.stack : String(err));
-}
-const failed = results.filter((r) => !r.ok).length;
-console.log(JSON.stringify({ summary: { target: BASE, passed: results.length - failed, failed } }));
-process.exit(failed === 0 ? 0 : 1);
+await run(main, BASE);

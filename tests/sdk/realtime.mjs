@@ -5,29 +5,14 @@
 //
 // Prints one JSON line per check, {"check": name, "ok": bool, "detail": string?}, then a
 // summary line. Exits 1 when any check failed or the scenario stopped on an unexpected error.
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { check, load, run } from "./harness.mjs";
 
 const BASE = (process.env.FB_URL || "").replace(/\/$/, "");
-const SDK_DIR = process.env.FB_SDK_DIR || "";
 const SU_EMAIL = process.env.FB_SU_EMAIL || "admin@example.com";
 const SU_PASSWORD = process.env.FB_SU_PASSWORD || "pass12345678";
 const SUFFIX = Math.random().toString(36).slice(2, 8);
 
-const results = [];
 
-function check(name, ok, detail) {
-  const entry = { check: name, ok: !!ok };
-  if (!ok) entry.detail = typeof detail === "string" ? detail : JSON.stringify(detail);
-  results.push(entry);
-  console.log(JSON.stringify(entry));
-}
-
-async function load(name) {
-  const require = createRequire(path.join(path.resolve(SDK_DIR), "noop.js"));
-  return import(pathToFileURL(require.resolve(name)).href);
-}
 
 // Resolves once `condition()` holds, or after `ms` (then the check that follows fails).
 async function until(condition, ms = 8000) {
@@ -143,11 +128,4 @@ async function main() {
   await alice.realtime.unsubscribe();
 }
 
-try {
-  await main();
-} catch (err) {
-  check("fatal", false, err && err.stack ? err.stack : String(err));
-}
-const failed = results.filter((r) => !r.ok).length;
-console.log(JSON.stringify({ summary: { target: BASE, passed: results.length - failed, failed } }));
-process.exit(failed === 0 ? 0 : 1);
+await run(main, BASE);

@@ -7,48 +7,22 @@
 // Prints one JSON line per check, {"check": name, "ok": bool, "detail": string?}, then a
 // summary line {"summary": {...}}. Exits 1 when any check failed or the scenario stopped on
 // an unexpected error (reported as the check "fatal").
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { check, failure, load, run } from "./harness.mjs";
 
 const BASE = (process.env.FB_URL || "").replace(/\/$/, "");
-const SDK_DIR = process.env.FB_SDK_DIR || "";
 const SU_EMAIL = process.env.FB_SU_EMAIL || "admin@example.com";
 const SU_PASSWORD = process.env.FB_SU_PASSWORD || "pass12345678";
 const SUFFIX = process.env.FB_SUFFIX || Math.random().toString(36).slice(2, 8);
 
-const results = [];
 
-function check(name, ok, detail) {
-  const entry = { check: name, ok: !!ok };
-  if (!ok) entry.detail = typeof detail === "string" ? detail : JSON.stringify(detail);
-  results.push(entry);
-  console.log(JSON.stringify(entry));
-}
-
-// The ClientResponseError of `promise`, or null when it resolved.
-async function failure(promise) {
-  try {
-    await promise;
-    return null;
-  } catch (err) {
-    if (err && typeof err.status === "number" && "response" in err) return err;
-    throw err;
-  }
-}
 
 function errText(err) {
   return err ? `${err.status} ${JSON.stringify(err.response)}` : "no error";
 }
 
-async function loadSdk() {
-  const require = createRequire(path.join(path.resolve(SDK_DIR), "noop.js"));
-  const entry = require.resolve("pocketbase");
-  return (await import(pathToFileURL(entry).href)).default;
-}
 
 async function main() {
-  const PocketBase = await loadSdk();
+  const PocketBase = (await load("pocketbase")).default;
   const client = () => {
     const pb = new PocketBase(BASE);
     pb.autoCancellation(false);
@@ -493,12 +467,4 @@ async function main() {
   await admin.collection("users").delete(bobRec.id);
 }
 
-try {
-  await main();
-} catch (err) {
-  const detail = err && "response" in err ? `${err.status} ${err.url} ${JSON.stringify(err.response)}` : String(err?.stack || err);
-  check("fatal", false, detail);
-}
-const failed = results.filter((r) => !r.ok).length;
-console.log(JSON.stringify({ summary: { target: BASE, passed: results.length - failed, failed } }));
-process.exit(failed === 0 ? 0 : 1);
+await run(main, BASE);
