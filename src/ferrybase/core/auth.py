@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -35,7 +36,7 @@ TOKEN_OPTION = {
 
 
 AUTH_CACHE_SIZE = 4096
-"""Most auth records kept between requests (see :meth:`Authenticator._auth_record`)."""
+"""Most signed-in tokens kept between requests (see :meth:`Authenticator.authenticate`)."""
 
 
 class Authenticator:
@@ -43,9 +44,8 @@ class Authenticator:
         self.records = records
         self.passwords = passwords
         self.tokens = tokens
-        self._cache: OrderedDict[tuple[str, str], tuple[int, Collection, dict[str, Any]]] = (
-            OrderedDict()
-        )
+        # token -> (data epoch, collection, record data, expiry)
+        self._cache: OrderedDict[str, tuple[int, Collection, dict[str, Any], float]] = OrderedDict()
 
     def auth_collection(self, id_or_name: str) -> Collection:
         collection = self.records.collections.get(id_or_name)
@@ -156,45 +156,53 @@ class Authenticator:
         return self.issue_token(record, refreshable=False, duration=duration)
 
     async def authenticate(self, token: str) -> Auth:
-        """The auth a token carries; any fault makes the caller a guest."""
+        """The auth a token carries; any fault makes the caller a guest.
+
+        A token that signed in is remembered with its record while the database has not
+        changed since (the store's data epoch: on SQLite nothing committed anywhere) and the
+        token has not expired, so a read-heavy load decodes, checks and looks up each token
+        once; a copy each time, as callers may decorate the record (expand, visibility)."""
+        epoch = self.records.store.data_epoch()
+        if epoch is not None:
+            hit = self._cache.get(token)
+            if (
+                hit is not None
+                and hit[0] == epoch
+                and hit[3] > time.time()
+                and self.records.collections.get(hit[1].id) is hit[1]
+            ):
+                self._cache.move_to_end(token)
+                return Auth(Record(hit[1], dict(hit[2])))
+        record, expires = await self._signed_in(token)
+        if record is None:
+            return GUEST
+        if epoch is not None:
+            self._cache[token] = (epoch, record.collection, dict(record.data), expires)
+            self._cache.move_to_end(token)
+            if len(self._cache) > AUTH_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return Auth(record)
+
+    async def _signed_in(self, token: str) -> tuple[Record | None, float]:
+        """The record an auth token signs in, and when the token expires."""
         try:
             claims = self.tokens.unverified_claims(token)
         except InvalidTokenError:
-            return GUEST
+            return None, 0
         if claims.get("type") != TOKEN_AUTH:
-            return GUEST
+            return None, 0
         collection = self.records.collections.get(str(claims.get("collectionId", "")))
         if collection is None or not collection.is_auth or not isinstance(claims.get("id"), str):
-            return GUEST
-        record = await self._auth_record(collection, claims["id"])
+            return None, 0
+        record = await self.records.find(collection, claims["id"])
         if record is None:
-            return GUEST
+            return None, 0
         key = str(record.data["tokenKey"]) + collection.token_secret("authToken")
         try:
-            self.tokens.verify(token, key, TOKEN_AUTH)
+            verified = self.tokens.verify(token, key, TOKEN_AUTH)
         except InvalidTokenError:
-            return GUEST
-        return Auth(record)
-
-    async def _auth_record(self, collection: Collection, record_id: str) -> Record | None:
-        """The signed-in record, read again only when the database may have changed since
-        (the store's data epoch: on SQLite nothing committed anywhere), so the records
-        behind the tokens of a read-heavy load cost no query; a copy each time, as callers
-        may decorate it (expand, email visibility)."""
-        store = self.records.store
-        epoch = store.data_epoch()
-        key = (collection.id, record_id)
-        if epoch is not None:
-            hit = self._cache.get(key)
-            if hit is not None and hit[0] == epoch and hit[1] is collection:
-                return Record(collection, dict(hit[2]))
-        record = await self.records.find(collection, record_id)
-        if epoch is not None and record is not None:
-            self._cache[key] = (epoch, collection, dict(record.data))
-            self._cache.move_to_end(key)
-            if len(self._cache) > AUTH_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return record
+            return None, 0
+        return record, float(verified["exp"])
 
     def refresh(self, collection: Collection, auth: Auth) -> Record:
         """The record of a refreshable token of this collection, for a new token."""

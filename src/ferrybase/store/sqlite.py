@@ -124,7 +124,8 @@ class SQLiteStore(_Connection):
         self._lock_waiter = ThreadPoolExecutor(1, thread_name_prefix="ferrybase-writer-lock")
         super().__init__(self._connect())
         self._epoch_cursor = self._conn.cursor()
-        self._epoch_cursor.row_factory = None  # a plain tuple: this runs twice a request
+        self._epoch_cursor.row_factory = None  # a plain tuple: this runs on every request
+        self._epoch: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -249,6 +250,7 @@ class SQLiteStore(_Connection):
         except sqlite3.Error as exc:
             self._fail_group(group, exc)
             return
+        self._epoch = None
         self._end_group(group)
         if group.fed:
             for signal in self._signals:  # this process's tailers need not wait a poll
@@ -281,9 +283,17 @@ class SQLiteStore(_Connection):
 
     def data_epoch(self) -> int | None:
         # The reader connection never writes: its data_version moves with every commit of
-        # the writer connection and of every other process (a read of shared memory).
-        row = self._epoch_cursor.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+        # the writer connection and of every other process (a read of shared memory). Read
+        # once per turn of the event loop: the requests served in one turn share it (a
+        # commit of this process forgets it at once; another's is as concurrent as ever).
+        if self._epoch is None:
+            row = self._epoch_cursor.execute("PRAGMA data_version").fetchone()
+            self._epoch = int(row[0])
+            asyncio.get_running_loop().call_soon(self._forget_epoch)
+        return self._epoch
+
+    def _forget_epoch(self) -> None:
+        self._epoch = None
 
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._connect(), self._signals)
