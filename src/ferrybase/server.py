@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator
 from types import FrameType
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ferrybase.api.app import create_app
+from ferrybase.api.middleware import ACCESS_LOG
 from ferrybase.auth.oauth2 import PROVIDERS as OAUTH2_PROVIDERS
 from ferrybase.auth.passwords import PasswordHasher
 from ferrybase.auth.tokens import JwtTokens
@@ -60,6 +62,7 @@ def build_app(config: Config, *, worker: bool = False) -> Starlette:
         try:
             yield core
         finally:
+            ACCESS_LOG.flush()
             await core.close()
 
     return create_app(core_factory, max_body_size=config.max_body_size)
@@ -68,6 +71,7 @@ def build_app(config: Config, *, worker: bool = False) -> Starlette:
 def app_from_env() -> Starlette:
     """The app of one worker process, configured by the ``FERRYBASE_*`` environment."""
     configure_logging()
+    ACCESS_LOG.to_stream(sys.stderr)
     return build_app(Config.from_env(), worker=True)
 
 

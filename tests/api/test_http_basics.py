@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -177,6 +178,27 @@ async def test_one_access_log_line_per_request(
     ]
     assert all(line["ms"] >= 0 and line["ip"] == "127.0.0.1" for line in lines)
     assert "secret" not in caplog.text
+
+
+async def test_a_worker_writes_its_access_lines_straight_to_stderr(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import orjson
+
+    from ferrybase.api.middleware import ACCESS_LOG, access_log
+
+    stream = io.StringIO()
+    writes: list[str] = []
+    monkeypatch.setattr(stream, "write", writes.append)
+    monkeypatch.setattr(access_log, "level", 20)  # INFO, as configure_logging sets it
+    monkeypatch.setattr(ACCESS_LOG, "_stream", None)
+    ACCESS_LOG.to_stream(stream)
+    await asyncio.gather(*(client.get(f"/api/health?n={n}") for n in range(5)))
+    await asyncio.sleep(0)  # the turn after the responses
+    lines = [orjson.loads(line) for chunk in writes for line in chunk.splitlines()]
+    assert [(line["path"], line["status"]) for line in lines] == [("/api/health", 200)] * 5
 
 
 async def test_fields_filter_applies_to_every_success(client: httpx.AsyncClient) -> None:
