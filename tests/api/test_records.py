@@ -133,6 +133,32 @@ async def test_filter_sort_and_paging(
     assert set(fields["items"][0]) == {"id", "views"}
 
 
+async def test_list_totals_follow_every_change(
+    client: httpx.AsyncClient, su: Headers, posts: dict[str, Any], sign_up: SignUp, core: Core
+) -> None:
+    """Totals are remembered while nothing changes (SQLite): every write, ours or another
+    process's, shows in the next total."""
+    ann, ann_auth = await sign_up("ann@example.com")
+    await seed(client, su, ann, 3, published=True)
+    query = {"filter": "views >= 10", "sort": "-views"}
+
+    async def total() -> int:
+        response = await client.get(URL, params=query, headers=ann_auth)
+        assert response.status_code == 200, response.text
+        value: int = response.json()["totalItems"]
+        return value
+
+    assert [await total(), await total()] == [2, 2]
+    await seed(client, su, ann, 2, published=True)  # views 0 and 10
+    assert await total() == 3
+    # a write that bypasses this process (another worker, a node, a tool)
+    await core.store.execute(
+        f"UPDATE {core.store.dialect.quote(core.collections.get('posts').table)} "  # type: ignore[union-attr]
+        "SET views = 0"
+    )
+    assert await total() == 0
+
+
 @pytest.mark.parametrize(
     "params",
     [

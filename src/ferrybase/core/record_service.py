@@ -8,6 +8,7 @@ replaced ones deleted after the commit (``core/record_files.py``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -75,6 +76,8 @@ class Records:
         self.collections = collections
         self.passwords = passwords
         self.storage = storage or _no_storage
+        # (COUNT statement, params) -> (data epoch, total); see :meth:`_count`
+        self._counts: OrderedDict[tuple[str, tuple[Any, ...]], tuple[int, int]] = OrderedDict()
 
     def journal(self) -> FileJournal:
         """A journal for the file work of a transaction the caller owns (a batch)."""
@@ -150,14 +153,35 @@ class Records:
         )
         total = None
         if count:
-            total = int(
-                await self.store.fetch_value(
-                    f"SELECT COUNT(*) FROM {table} WHERE {condition}", params
-                )
-            )
+            total = await self._count(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)
         records = [Record(collection, row) for row in rows]
         await self.mark_managed(records, caller)
         return records, total
+
+    async def _count(self, sql: str, params: Sequence[Any]) -> int:
+        """A list's total, remembered while the database has not changed since (the store's
+        data epoch: on SQLite nothing committed anywhere): the same statement with the same
+        values over the same data counts the same, so a read-mostly load scans for its
+        total once per commit instead of once per request. Not for statements whose answer
+        moves with the clock (``strftime``, which may read 'now') or chance."""
+        epoch = self.store.data_epoch()
+        key: tuple[str, tuple[Any, ...]] | None = None
+        if epoch is not None and "strftime" not in sql and "RANDOM" not in sql:
+            key = (sql, tuple(params))
+            try:
+                hit = self._counts.get(key)
+            except TypeError:  # an unhashable value: not remembered
+                key, hit = None, None
+            if key is not None and hit is not None and hit[0] == epoch:
+                self._counts.move_to_end(key)
+                return hit[1]
+        total = int(await self.store.fetch_value(sql, params))
+        if key is not None and epoch is not None:
+            self._counts[key] = (epoch, total)
+            self._counts.move_to_end(key)
+            if len(self._counts) > COUNT_CACHE_SIZE:
+                self._counts.popitem(last=False)
+        return total
 
     async def create(
         self,
@@ -451,6 +475,9 @@ class Records:
 
 
 _MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
+
+COUNT_CACHE_SIZE = 256
+"""Most list totals remembered (see :meth:`Records._count`)."""
 
 
 async def _no_storage() -> FileStorage:
