@@ -115,7 +115,7 @@ class SQLiteStore(_Connection):
         self._lock = asyncio.Lock()
         self._wanting = 0  # tasks waiting for ``_lock``
         self._group: _Group | None = None  # the open write transaction and its units
-        self._closer: asyncio.Future[None] | None = None
+        self._committer: asyncio.Future[None] | None = None
         self._signals: set[_ChangeSignal] = set()
         # Writers of every process take this file's lock before BEGIN IMMEDIATE, so a write
         # never meets SQLite's busy handler, which would sleep on the event loop (stalling
@@ -174,11 +174,12 @@ class SQLiteStore(_Connection):
         Group commit: units that queue up while the write lock is taken (by this process or
         another) run one after the other inside one ``BEGIN IMMEDIATE`` ... ``COMMIT``, each
         but the first in a savepoint of its own, so a failing unit undoes only itself. The
-        group commits when nobody in this process waits to write any more (or it reached
-        :data:`GROUP_MAX_UNITS` / :data:`GROUP_MAX_AGE`); every unit returns only after that
-        COMMIT, so nothing is acknowledged before it is in the WAL. Under concurrent writes
-        this pays the lock hand-over, BEGIN, COMMIT and the WAL pages once per group instead
-        of once per write; a lone write is a transaction of its own, as before.
+        group commits in the next turn of the event loop in which nobody in this process
+        waits to write (the writes that became ready meanwhile join it first), or once it
+        reached :data:`GROUP_MAX_UNITS` / :data:`GROUP_MAX_AGE`; every unit returns only
+        after that COMMIT, so nothing is acknowledged before it is in the WAL. Under
+        concurrent writes this pays the lock hand-over, BEGIN, COMMIT and the WAL pages once
+        per group instead of once per write; a lone write waits one loop turn for company.
         """
         self._wanting += 1
         try:
@@ -210,12 +211,11 @@ class SQLiteStore(_Connection):
             group.fed = group.fed or self._write.fed
         finally:
             current = self._group
-            if current is not None and (
-                self._wanting == 0
-                or current.units >= GROUP_MAX_UNITS
-                or time.monotonic() - current.opened >= GROUP_MAX_AGE
-            ):
-                self._commit_group(current)
+            if current is not None:
+                if _full(current):
+                    self._commit_group(current)
+                elif self._wanting == 0:
+                    self._schedule_commit()
             self._lock.release()
         assert group is not None
         await group.committed()
@@ -274,12 +274,20 @@ class SQLiteStore(_Connection):
     def _close_if_abandoned(self) -> None:
         """A waiter gave up (cancelled) and nobody else waits: commit the open group."""
         if self._group is not None and self._wanting == 0 and not self._lock.locked():
-            self._closer = asyncio.ensure_future(self._close_open_group())
+            self._schedule_commit()
 
-    async def _close_open_group(self) -> None:
+    def _schedule_commit(self) -> None:
+        """Commit the open group once the writes that become ready in this turn of the event
+        loop had their chance to join it (they queue on the lock ahead of the commit)."""
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.ensure_future(self._commit_when_quiet())
+
+    async def _commit_when_quiet(self) -> None:
         async with self._lock:
-            if self._group is not None and self._wanting == 0:
-                self._commit_group(self._group)
+            group = self._group
+            if group is not None and (self._wanting == 0 or _full(group)):
+                self._commit_group(group)
+            # else a write queued behind this one continues the group and schedules again
 
     def data_epoch(self) -> int | None:
         # The reader connection never writes: its data_version moves with every commit of
@@ -304,6 +312,10 @@ class SQLiteStore(_Connection):
         return await migrations.apply(self)
 
     async def close(self) -> None:
+        if self._group is not None:  # a group waiting for its turn to commit
+            async with self._lock:
+                if self._group is not None:
+                    self._commit_group(self._group)
         for signal in list(self._signals):
             await signal.close()
         self._conn.close()
@@ -316,6 +328,10 @@ GROUP_MAX_UNITS = 64
 """A group of writes commits at this many units even if more wait ..."""
 GROUP_MAX_AGE = 0.004
 """... or this many seconds after it began, so its first write is acknowledged soon."""
+
+
+def _full(group: _Group) -> bool:
+    return group.units >= GROUP_MAX_UNITS or time.monotonic() - group.opened >= GROUP_MAX_AGE
 
 
 class _Group:
