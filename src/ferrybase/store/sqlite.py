@@ -20,10 +20,9 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -167,8 +166,7 @@ class SQLiteStore(_Connection):
             waiting.add_done_callback(lambda f: _unlock_if_taken(f, fd))
             raise
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Executor]:
+    def transaction(self) -> _Unit:
         """A unit of work in the writer's transaction, acknowledged once it is committed.
 
         Group commit: units that queue up while the write lock is taken (by this process or
@@ -181,6 +179,10 @@ class SQLiteStore(_Connection):
         concurrent writes this pays the lock hand-over, BEGIN, COMMIT and the WAL pages once
         per group instead of once per write; a lone write waits one loop turn for company.
         """
+        return _Unit(self)
+
+    async def _enter_unit(self) -> _Group:
+        """Wait for the writer, open a group or join the open one (in a savepoint)."""
         self._wanting += 1
         try:
             await self._lock.acquire()
@@ -189,26 +191,29 @@ class SQLiteStore(_Connection):
             self._close_if_abandoned()
             raise
         self._wanting -= 1
-        group: _Group | None = None
         try:
             if self._group is None:
                 await self._begin_group()
             group = self._group
             assert group is not None
-            first = group.units == 0
-            if not first:
+            if group.units:
                 self._writer.execute("SAVEPOINT unit")
             self._write.fed = False
-            try:
-                yield self._write
-            except BaseException:
+        except BaseException:
+            self._lock.release()
+            raise
+        return group
+
+    def _exit_unit(self, group: _Group, first: bool, failed: bool) -> None:
+        """Settle a unit (kept, or undone) and decide whether its group commits now."""
+        try:
+            if failed:
                 self._undo_unit(group, first)
-                group = None
-                raise
-            if not first:
-                self._writer.execute("RELEASE unit")
-            group.units += 1
-            group.fed = group.fed or self._write.fed
+            else:
+                if not first:
+                    self._writer.execute("RELEASE unit")
+                group.units += 1
+                group.fed = group.fed or self._write.fed
         finally:
             current = self._group
             if current is not None:
@@ -217,8 +222,6 @@ class SQLiteStore(_Connection):
                 elif self._wanting == 0:
                     self._schedule_commit()
             self._lock.release()
-        assert group is not None
-        await group.committed()
 
     async def _begin_group(self) -> None:
         await self._lock_writers()
@@ -328,6 +331,29 @@ GROUP_MAX_UNITS = 64
 """A group of writes commits at this many units even if more wait ..."""
 GROUP_MAX_AGE = 0.004
 """... or this many seconds after it began, so its first write is acknowledged soon."""
+
+
+class _Unit:
+    """``async with store.transaction() as tx``: one unit of a group (see
+    :meth:`SQLiteStore.transaction`); a class, not a generator-based context manager, as it
+    runs for every write."""
+
+    __slots__ = ("_first", "_group", "_store")
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    async def __aenter__(self) -> Executor:
+        self._group = await self._store._enter_unit()
+        self._first = self._group.units == 0
+        return self._store._write
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._store._exit_unit(self._group, self._first, failed=kind is not None)
+        if kind is None:
+            await self._group.committed()
 
 
 def _full(group: _Group) -> bool:
