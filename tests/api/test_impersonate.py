@@ -104,3 +104,24 @@ async def test_refresh_renews_ordinary_tokens(client: httpx.AsyncClient) -> None
     refreshed = await client.post(f"{USERS}/auth-refresh", headers={"Authorization": token})
     claims = jwt.decode(refreshed.json()["token"], options={"verify_signature": False})
     assert claims["refreshable"] is True
+
+
+async def test_a_token_stops_working_when_it_expires(
+    client: httpx.AsyncClient, superuser_token: str
+) -> None:
+    """Also while nothing in the database changed (the signed-in token is remembered)."""
+    import asyncio
+
+    user_id = await create_user(client, "u1@example.com")
+    response = await client.post(
+        f"{USERS}/impersonate/{user_id}",
+        headers={"Authorization": superuser_token},
+        json={"duration": 2},
+    )
+    token = response.json()["token"]
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    me = f"{USERS}/records/{user_id}"
+    assert (await client.get(me, headers={"Authorization": token})).status_code == 200
+    assert (await client.get(me, headers={"Authorization": token})).status_code == 200
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.2)
+    assert (await client.get(me, headers={"Authorization": token})).status_code == 404
