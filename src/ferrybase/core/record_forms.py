@@ -246,6 +246,8 @@ def _file_field(
 def _incoming(field: Field, parts: _Incoming, current: Any) -> Any:
     """The value a field ends with: the plain value (if sent), then each modifier in turn."""
     value = current if current is not None else zero_value(field)
+    if len(parts) == 1 and parts[0][0] is None:  # the usual case: a plain value
+        return coerce(field, parts[0][1])
     for modifier, operand in sorted(parts, key=lambda p: p[0] is not None):
         value = (
             coerce(field, operand)

@@ -199,13 +199,24 @@ class Records:
         data = form.values
         wants_verified = _wants_verified(collection, body, caller)
         uploads = (collection.id, str(data["id"]), form.uploads)
+        # A rule that reads only the request (no column, no table: every identifier is
+        # quoted) guards the INSERT itself on SQLite: one statement less per create.
+        guard = (
+            condition
+            if condition is not None
+            and not self.store.dialect.is_postgres
+            and '"' not in condition.sql
+            else None
+        )
         async with self._writing(tx, files, uploads) as (db, _):
             await check_relations(db, self.collections, collection, data, CREATE_FAILED)
-            await self._insert(db, collection, data, feed=False)
+            await self._insert(db, collection, data, feed=False, guard=guard)
             # The rule sees the new record as submitted: checked inside the transaction, which
             # a failure rolls back (PocketBase's way).
-            if condition is not None and not await self._holds(
-                db, collection, data["id"], condition
+            if (
+                condition is not None
+                and guard is None
+                and not await self._holds(db, collection, data["id"], condition)
             ):
                 raise BadRequestError(CREATE_FAILED)
             manager = bool(await self.managed(collection, [data["id"]], caller, db))
@@ -423,16 +434,28 @@ class Records:
         await journal.commit()
 
     async def _insert(
-        self, tx: Executor, collection: Collection, data: dict[str, Any], *, feed: bool = True
+        self,
+        tx: Executor,
+        collection: Collection,
+        data: dict[str, Any],
+        *,
+        feed: bool = True,
+        guard: Condition | None = None,
     ) -> None:
+        """Insert the row; with ``guard`` (a condition over request values only), only if
+        it holds, else the create fails as a create rule does."""
         q = self.store.dialect.quote
         names = list(data)
+        columns = f"INSERT INTO {q(collection.table)} ({', '.join(q(n) for n in names)}) "
+        marks = ", ".join("?" for _ in names)
+        values = [_param(collection.field(n), data[n]) for n in names]
         try:
-            await tx.execute(
-                f"INSERT INTO {q(collection.table)} ({', '.join(q(n) for n in names)}) "
-                f"VALUES ({', '.join('?' for _ in names)})",
-                [_param(collection.field(n), data[n]) for n in names],
-            )
+            if guard is None:
+                await tx.execute(f"{columns}VALUES ({marks})", values)
+            elif not await tx.execute(
+                f"{columns}SELECT {marks} WHERE {guard.sql}", [*values, *guard.params]
+            ):
+                raise BadRequestError(CREATE_FAILED)
         except ConflictError as exc:
             raise _not_unique(exc, CREATE_FAILED) from exc
         if feed:
