@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ferrybase.api.auth_password import auth_response, mfa_id_of
 from ferrybase.api.bodies import read_body
-from ferrybase.api.context import caller_of, core_of
+from ferrybase.api.context import caller_of, core_of, peer_ip
 from ferrybase.auth.oauth2 import Providers
 from ferrybase.auth.oauth2.avatars import AvatarDownloads
 from ferrybase.core.mfa import METHOD_OAUTH2
@@ -80,7 +80,7 @@ async def oauth2_redirect(request: Request) -> Response:
     if error:
         message["error"] = error
     deliver: OAuth2Delivery = getattr(request.app.state, DELIVERY_STATE_KEY, no_realtime_client)
-    ip = request.client.host if request.client else ""
+    ip = peer_ip(request)
     if not await deliver(state, message, ip) or error or not code:
         return RedirectResponse(REDIRECT_FAILURE, status)
     return RedirectResponse(REDIRECT_SUCCESS, status)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ferrybase.api.auth_password import auth_response, mfa_id_of
 from ferrybase.api.bodies import read_body
-from ferrybase.api.context import core_of
+from ferrybase.api.context import core_of, peer_ip
 from ferrybase.api.responses import json_response
 from ferrybase.core.app import Core
 from ferrybase.core.mfa import METHOD_OTP
@@ -39,7 +39,7 @@ async def auth_with_otp(request: Request) -> Response:
     otps.check_enabled(collection)
     body = await read_body(request)
     _strings_only(body, "otpId", "password")
-    client = request.client.host if request.client else ""
+    client = peer_ip(request)
     record = await otps.authenticate(collection, body.get("otpId"), body.get("password"), client)
     token = core.auth.issue_token(record)
     return await auth_response(request, token, record, METHOD_OTP, mfa_id_of(request, body))

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ferrybase.api.bodies import read_body
-from ferrybase.api.context import auth_of, caller_of, core_of, token_of
+from ferrybase.api.context import auth_of, caller_of, core_of, peer_ip, token_of
 from ferrybase.api.responses import json_response
 from ferrybase.core.mfa import METHOD_PASSWORD
 from ferrybase.core.records import Auth, Record
@@ -72,7 +72,7 @@ async def auth_response(
         return json_response({"mfaId": pending}, 401)
     if method:
         # A sign-in (not a refresh or an impersonation): note where it came from.
-        ip = request.client.host if request.client else ""
+        ip = peer_ip(request)
         await core.origins.note(record, ip, request.headers.get("user-agent", ""))
     # The signed-in record always sees its own email.
     if "expand" in request.query_params:

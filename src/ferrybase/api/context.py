@@ -23,6 +23,11 @@ async def core_of(request: Request) -> Core:
     return core
 
 
+def peer_ip(request: Request) -> str:
+    """The address of the connection's other end ("" when the server gives none)."""
+    return request.client.host if request.client else ""
+
+
 def token_of(request: Request) -> str:
     """The token of the ``Authorization`` header, with or without ``Bearer`` (any case)."""
     value = request.headers.get("authorization", "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ferrybase.api.context import auth_of
+from ferrybase.api.context import auth_of, peer_ip
 from ferrybase.api.responses import json_response
 
 
@@ -14,7 +14,7 @@ async def health(request: Request) -> Response:
     if request.headers.get("authorization") and (await auth_of(request)).is_superuser:
         data = {
             "canBackup": True,
-            "realIP": request.client.host if request.client else "",
+            "realIP": peer_ip(request),
             "possibleProxyHeader": "",
         }
     return json_response({"message": "API is healthy.", "code": 200, "data": data}, request=request)

@@ -16,7 +16,7 @@ import logging
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ferrybase.api.context import auth_of, core_of, token_of
+from ferrybase.api.context import auth_of, core_of, peer_ip, token_of
 from ferrybase.api.errors import error_response
 from ferrybase.core.app import Core
 from ferrybase.core.rate_limits import (
@@ -120,7 +120,7 @@ async def check_rate_limit(request: Request, method: str, path: str) -> None:
 async def client_ip(request: Request) -> str:
     """The client's address as PocketBase's ``RealIP`` finds it: the ``trustedProxy``
     headers of the settings, else the peer."""
-    remote = request.client.host if request.client else ""
+    remote = peer_ip(request)
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
         return remote
@@ -129,7 +129,7 @@ async def client_ip(request: Request) -> str:
 
 async def _allowed(request: Request, limiter: RateLimiter, method: str, path: str) -> bool:
     config = await limiter.config()
-    ip = config.client_ip(request.headers.getlist, request.client.host if request.client else "")
+    ip = config.client_ip(request.headers.getlist, peer_ip(request))
     if not ip or config.is_excluded(ip):
         return True  # PocketBase lets a request without a client address through
     auth = await auth_of(request) if token_of(request) else GUEST

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ferrybase.api.bodies import read_body
-from ferrybase.api.context import auth_of, core_of
+from ferrybase.api.context import auth_of, core_of, peer_ip
 from ferrybase.api.responses import no_content
 from ferrybase.core.realtime import Realtime
 from ferrybase.errors import BadRequestError, InvalidBodyError
@@ -25,7 +25,7 @@ HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 async def connect(request: Request) -> Response:
     core = await core_of(request)
     realtime = core.realtime
-    client = await realtime.connect(_ip(request), request.headers.get("last-event-id", ""))
+    client = await realtime.connect(peer_ip(request), request.headers.get("last-event-id", ""))
 
     async def stream() -> AsyncIterator[bytes]:
         try:
@@ -49,7 +49,7 @@ async def subscribe(request: Request) -> Response:
     if not isinstance(client_id, str | None) or not _strings(topics):
         raise BadRequestError()
     await core.realtime.set_subscriptions(
-        client_id or "", await auth_of(request), list(topics or []), _ip(request)
+        client_id or "", await auth_of(request), list(topics or []), peer_ip(request)
     )
     return no_content()
 
@@ -66,7 +66,3 @@ def oauth2_delivery(realtime: Realtime) -> Any:
 
 def _strings(value: Any) -> bool:
     return value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value))
-
-
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else ""
