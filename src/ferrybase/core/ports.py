@@ -40,6 +40,10 @@ class Executor(Protocol):
         """Run a statement; return the number of rows it changed."""
         ...
 
+    async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a write with ``RETURNING``; its first row (errors as :meth:`execute`'s)."""
+        ...
+
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         """Run a change-feed append last in the transaction, so feed order is commit order.
 

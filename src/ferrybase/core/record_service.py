@@ -478,17 +478,17 @@ class Records:
         # Nothing to change still saves (an event for the feed), as PocketBase does.
         assignments = ", ".join(f"{q(name)} = ?" for name in values) or f"{q('id')} = {q('id')}"
         params = [_param(collection.field(n), v) for n, v in values.items()]
+        table = q(collection.table)
         try:
-            changed = await tx.execute(
-                f"UPDATE {q(collection.table)} SET {assignments} WHERE {q('id')} = ?",
+            row = await tx.execute_returning(
+                f"UPDATE {table} SET {assignments} WHERE {q('id')} = ? RETURNING *",
                 [*params, record_id],
             )
         except ConflictError as exc:
             raise _not_unique(exc, message) from exc
-        if not changed:
+        if row is None:
             raise NotFoundError()
-        record = await self.find(collection, values.get("id", record_id), tx)
-        assert record is not None
+        record = Record(collection, row)
         await append_change(tx, record, UPDATE)
         if collection.is_auth and "password" in values:
             # A new password forgets where the record signed in from (no alert for the

@@ -106,6 +106,15 @@ class _Connection(Executor):
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
+    async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
+        try:
+            rec = await self._conn.fetchrow(to_numbered(sql), *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise _translate(exc) from exc
+        except asyncpg.PostgresError as exc:
+            raise StoreError(str(exc)) from exc
+        return None if rec is None else dict(rec)
+
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         self._at_commit.append((sql, params))
 
@@ -144,6 +153,10 @@ class PostgresStore(_Connection):
             tx = _Connection(conn)
             yield tx
             await tx._flush_at_commit()
+
+    async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.transaction() as tx:
+            return await tx.execute_returning(sql, params)
 
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         async with self.transaction() as tx:

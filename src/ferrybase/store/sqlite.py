@@ -92,6 +92,15 @@ class _Connection(Executor):
         except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
             raise StoreError(str(exc)) from exc
 
+    async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
+        try:
+            rows = self._conn.execute(sql, params).fetchall()  # all: the statement ends
+        except sqlite3.IntegrityError as exc:
+            raise _translate(exc) from exc
+        except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
+            raise StoreError(str(exc)) from exc
+        return rows[0] if rows else None
+
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         # One writer at a time: appending now already puts the feed in commit order.
         await self.execute(sql, params)
@@ -142,6 +151,10 @@ class SQLiteStore(_Connection):
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
+
+    async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.transaction() as tx:
+            return await tx.execute_returning(sql, params)
 
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         async with self.transaction() as tx:
