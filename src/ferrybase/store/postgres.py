@@ -188,6 +188,7 @@ class _ChangeSignal:
         self._registry = registry
         self._event = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
+        self._closed = False
 
     def _notified(self, *_: Any) -> None:
         self._event.set()
@@ -196,11 +197,21 @@ class _ChangeSignal:
         if self._conn is not None and not self._conn.is_closed():
             return
         self._conn = None
+        conn: asyncpg.Connection | None = None
         try:
             conn = await asyncpg.connect(self._url, timeout=5)
             await conn.add_listener(FEED_CHANNEL, self._notified)
         except (OSError, asyncpg.PostgresError, TimeoutError):
+            if conn is not None:
+                conn.terminate()
             return  # the database is away: the caller's timeout becomes the poll
+        except BaseException:  # cancelled half-way (a stream ending, a shutdown)
+            if conn is not None:
+                conn.terminate()
+            raise
+        if self._closed:  # closed while connecting: nobody would close this one
+            conn.terminate()
+            return
         self._conn = conn
         self._event.set()  # anything committed while we were not listening
 
@@ -213,7 +224,12 @@ class _ChangeSignal:
         self._event.clear()
 
     async def close(self) -> None:
+        self._closed = True
         self._registry.discard(self)
         if self._conn is not None:
-            await self._conn.close(timeout=5)
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close(timeout=5)
+            except BaseException:  # cancelled (a shutdown) or the server went away
+                conn.terminate()
+                raise
