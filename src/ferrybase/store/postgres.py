@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
@@ -64,6 +64,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 _Target = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
+_T = TypeVar("_T")
 
 
 FEED_CHANNEL = m0006_feed_order.FEED_CHANNEL
@@ -95,24 +96,23 @@ class _Connection(Executor):
         except asyncpg.PostgresError as exc:
             raise StoreError(str(exc)) from exc
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    async def _write(self, run: Callable[..., Awaitable[_T]], sql: str, params: Params) -> _T:
+        """A write through ``run`` (``execute`` or ``fetchrow``), its errors translated."""
         try:
-            status = await self._conn.execute(to_numbered(sql), *params)
+            return await run(to_numbered(sql), *params)
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
         except asyncpg.PostgresError as exc:
             raise StoreError(str(exc)) from exc
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        status: str = await self._write(self._conn.execute, sql, params)
         # "INSERT 0 1", "UPDATE 3", "DELETE 0", "CREATE TABLE"
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
     async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
-        try:
-            rec = await self._conn.fetchrow(to_numbered(sql), *params)
-        except asyncpg.UniqueViolationError as exc:
-            raise _translate(exc) from exc
-        except asyncpg.PostgresError as exc:
-            raise StoreError(str(exc)) from exc
+        rec = await self._write(self._conn.fetchrow, sql, params)
         return None if rec is None else dict(rec)
 
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:

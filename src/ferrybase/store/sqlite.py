@@ -84,21 +84,20 @@ class _Connection(Executor):
         except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
             raise StoreError(str(exc)) from exc
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    def _run_write(self, sql: str, params: Params) -> sqlite3.Cursor:
+        """Run a write (its changes are all made by this first step, RETURNING or not)."""
         try:
-            return self._conn.execute(sql, params).rowcount
+            return self._conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             raise _translate(exc) from exc
         except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
             raise StoreError(str(exc)) from exc
 
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return self._run_write(sql, params).rowcount
+
     async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
-        try:
-            rows = self._conn.execute(sql, params).fetchall()  # all: the statement ends
-        except sqlite3.IntegrityError as exc:
-            raise _translate(exc) from exc
-        except (sqlite3.OperationalError, sqlite3.ProgrammingError) as exc:
-            raise StoreError(str(exc)) from exc
+        rows = self._run_write(sql, params).fetchall()  # all: the statement ends
         return rows[0] if rows else None
 
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
