@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from typing import Any
 
 from ferrybase.core.collections import SUPERUSERS, Collection
+from ferrybase.core.epoch_cache import EpochCache
 from ferrybase.core.mfa import MFAs, matches_rule
 from ferrybase.core.ports import InvalidTokenError, Passwords, Tokens
 from ferrybase.core.record_service import Records
@@ -44,8 +44,10 @@ class Authenticator:
         self.records = records
         self.passwords = passwords
         self.tokens = tokens
-        # token -> (data epoch, collection, record data, expiry)
-        self._cache: OrderedDict[str, tuple[int, Collection, dict[str, Any], float]] = OrderedDict()
+        # token -> (collection, record data, expiry)
+        self._cache: EpochCache[str, tuple[Collection, dict[str, Any], float]] = EpochCache(
+            AUTH_CACHE_SIZE
+        )
 
     def auth_collection(self, id_or_name: str) -> Collection:
         collection = self.records.collections.get(id_or_name)
@@ -163,24 +165,15 @@ class Authenticator:
         token has not expired, so a read-heavy load decodes, checks and looks up each token
         once; a copy each time, as callers may decorate the record (expand, visibility)."""
         epoch = self.records.store.data_epoch()
-        if epoch is not None:
-            hit = self._cache.get(token)
-            if (
-                hit is not None
-                and hit[0] == epoch
-                and hit[3] > time.time()
-                and self.records.collections.get(hit[1].id) is hit[1]
-            ):
-                self._cache.move_to_end(token)
-                return Auth(Record(hit[1], dict(hit[2])))
+        hit = self._cache.get(token, epoch)
+        if hit is not None:
+            collection, data, expires = hit
+            if expires > time.time() and self.records.collections.get(collection.id) is collection:
+                return Auth(Record(collection, dict(data)))
         record, expires = await self._signed_in(token)
         if record is None:
             return GUEST
-        if epoch is not None:
-            self._cache[token] = (epoch, record.collection, dict(record.data), expires)
-            self._cache.move_to_end(token)
-            if len(self._cache) > AUTH_CACHE_SIZE:
-                self._cache.popitem(last=False)
+        self._cache.put(token, epoch, (record.collection, dict(record.data), expires))
         return Auth(record)
 
     async def _signed_in(self, token: str) -> tuple[Record | None, float]:

@@ -8,7 +8,6 @@ replaced ones deleted after the commit (``core/record_files.py``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from ferrybase.core.auth_origins import AUTH_ORIGINS, forget
 from ferrybase.core.collections import SUPERUSERS, VIEW, Collection
 from ferrybase.core.dates import now_text
+from ferrybase.core.epoch_cache import EpochCache
 from ferrybase.core.expand import Expander, parse_expand
 from ferrybase.core.fields import Field
 from ferrybase.core.files import FileStorage, UploadedFile, without_uploads
@@ -76,8 +76,8 @@ class Records:
         self.collections = collections
         self.passwords = passwords
         self.storage = storage or _no_storage
-        # (COUNT statement, params) -> (data epoch, total); see :meth:`_count`
-        self._counts: OrderedDict[tuple[str, tuple[Any, ...]], tuple[int, int]] = OrderedDict()
+        # (COUNT statement, params) -> total; see :meth:`_count`
+        self._counts: EpochCache[tuple[str, tuple[Any, ...]], int] = EpochCache(COUNT_CACHE_SIZE)
 
     def journal(self) -> FileJournal:
         """A journal for the file work of a transaction the caller owns (a batch)."""
@@ -166,21 +166,17 @@ class Records:
         moves with the clock (``strftime``, which may read 'now') or chance."""
         epoch = self.store.data_epoch()
         key: tuple[str, tuple[Any, ...]] | None = None
-        if epoch is not None and "strftime" not in sql and "RANDOM" not in sql:
+        if "strftime" not in sql and "RANDOM" not in sql:
             key = (sql, tuple(params))
             try:
-                hit = self._counts.get(key)
+                hit = self._counts.get(key, epoch)
             except TypeError:  # an unhashable value: not remembered
                 key, hit = None, None
-            if key is not None and hit is not None and hit[0] == epoch:
-                self._counts.move_to_end(key)
-                return hit[1]
+            if hit is not None:
+                return hit
         total = int(await self.store.fetch_value(sql, params))
-        if key is not None and epoch is not None:
-            self._counts[key] = (epoch, total)
-            self._counts.move_to_end(key)
-            if len(self._counts) > COUNT_CACHE_SIZE:
-                self._counts.popitem(last=False)
+        if key is not None:
+            self._counts.put(key, epoch, total)
         return total
 
     async def create(
