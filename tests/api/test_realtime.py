@@ -301,15 +301,21 @@ async def test_a_deleted_or_signed_out_user_stops_receiving_what_only_users_see(
         assert (await stream.next()).json()["record"]["id"] == marker["id"]
 
 
-async def test_reconnect_with_last_event_id_replays_what_was_missed(
-    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
-) -> None:
+async def gone_after_one_event(base_url: str, http: httpx.AsyncClient, su: Headers) -> SseStream:
+    """A stream that subscribed to ``posts/*``, received one new post, then went away."""
     stream = SseStream(base_url)
     await stream.__aenter__()
     await subscribe(http, stream, ["posts/*"])
     first = await create(http, su, title="before", published=True)
     assert (await stream.next()).json()["record"]["id"] == first["id"]
     await stream.close()
+    return stream
+
+
+async def test_reconnect_with_last_event_id_replays_what_was_missed(
+    base_url: str, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
+) -> None:
+    stream = await gone_after_one_event(base_url, http, su)
     missed = [await create(http, su, title=f"missed {i}", published=True) for i in range(3)]
     async with SseStream(base_url, {"Last-Event-ID": stream.client_id}) as again:
         assert again.client_id == stream.client_id  # the same client, subscriptions kept
@@ -364,12 +370,7 @@ async def test_feed_retention_trims_old_changes_and_a_stale_resume_starts_afresh
     base_url: str, app: Starlette, http: httpx.AsyncClient, su: Headers, posts: dict[str, Any]
 ) -> None:
     core: Core = app.state.core
-    stream = SseStream(base_url)
-    await stream.__aenter__()
-    await subscribe(http, stream, ["posts/*"])
-    first = await create(http, su, title="kept?", published=True)
-    assert (await stream.next()).json()["record"]["id"] == first["id"]
-    await stream.close()
+    stream = await gone_after_one_event(base_url, http, su)
     for i in range(3):
         await create(http, su, title=f"while away {i}", published=True)
     before = await core.store.fetch_value('SELECT COUNT(*) FROM "_changes"')
