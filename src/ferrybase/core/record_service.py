@@ -166,7 +166,7 @@ class Records:
         moves with the clock (``strftime``, which may read 'now') or chance."""
         epoch = self.store.data_epoch()
         key: tuple[str, tuple[Any, ...]] | None = None
-        if "strftime" not in sql and "RANDOM" not in sql:
+        if epoch is not None and "strftime" not in sql and "RANDOM" not in sql:
             key = (sql, tuple(params))
             try:
                 hit = self._counts.get(key, epoch)
