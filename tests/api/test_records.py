@@ -237,6 +237,17 @@ async def test_create_rule_sees_the_submitted_record(
     assert (guest.status_code, guest.json()) == (400, denied)
     forged = await client.post(URL, json={"title": "x", "author": bob}, headers=ann_auth)
     assert (forged.status_code, forged.json()) == (400, denied)
+    # a missing relation id is reported as such, before the rule (PocketBase validates the
+    # record first), whether or not the rule holds
+    missing = {
+        "author": {
+            "code": "validation_missing_rel_records",
+            "message": "Failed to find all relation records with the provided ids.",
+        }
+    }
+    for author in ("nobody000000000", ann + "x"):
+        gone = await client.post(URL, json={"title": "x", "author": author}, headers=ann_auth)
+        assert (gone.status_code, gone.json()["data"]) == (400, missing)
     assert await core.store.fetch_value('SELECT COUNT(*) FROM "posts"') == 0
     ok = await client.post(URL, json={"title": "mine", "author": ann}, headers=ann_auth)
     assert ok.status_code == 200, ok.text

@@ -110,3 +110,35 @@ async def test_a_cancelled_waiter_does_not_leave_the_group_open(store: SQLiteSto
     with sqlite3.connect(store.path, timeout=1) as other:
         other.execute("INSERT INTO t (v) VALUES ('other')")
     assert committed_rows(store.path) == ["first", "other"]
+
+
+async def test_feed_appends_run_last_before_commit_and_leave_with_a_failed_unit(
+    store: SQLiteStore,
+) -> None:
+    await store.execute("CREATE TABLE feed (seq INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+    statements: list[str] = []
+    store._writer.set_trace_callback(statements.append)
+    gate = asyncio.Event()
+
+    async def write(i: int) -> None:
+        await gate.wait()
+        async with store.transaction() as tx:
+            await tx.execute("INSERT INTO t (v) VALUES (?)", (f"w{i}",))
+            await tx.execute_at_commit("INSERT INTO feed (v) VALUES (?)", (f"w{i}",))
+            if i == 2:
+                raise RuntimeError("the handler failed after appending to the feed")
+
+    tasks = [asyncio.create_task(write(i)) for i in range(5)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 2 + ["RuntimeError"] + [
+        "NoneType"
+    ] * 2
+    with sqlite3.connect(store.path) as other:
+        feed = [row[0] for row in other.execute("SELECT v FROM feed ORDER BY seq")]
+    assert feed == ["w0", "w1", "w3", "w4"]
+    assert committed_rows(store.path) == ["w0", "w1", "w3", "w4"]
+    # one group: every row first, then the feed, then COMMIT
+    kinds = [s.split(" (")[0] for s in statements if s.startswith(("INSERT", "COMMIT"))]
+    assert kinds == ["INSERT INTO t"] * 5 + ["INSERT INTO feed"] * 4 + ["COMMIT"]

@@ -6,6 +6,7 @@ what comes back); ``tests/differential/test_field_values.py`` re-checks a corpus
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -598,3 +599,12 @@ def test_generate() -> None:
         generate("^abc$")  # anchors cannot be generated
     with pytest.raises(ValueError):
         generate("(")
+
+
+def test_generated_characters_are_uniform_over_the_class() -> None:
+    # 36 characters: bytes 252..255 must be dropped, or a-d would come up 8/7 as often
+    counts = Counter("".join(generate("[a-z0-9]{15}") for _ in range(8000)))
+    assert set(counts) == set("abcdefghijklmnopqrstuvwxyz0123456789")
+    expected = 8000 * 15 / 36
+    assert all(abs(n - expected) < expected * 0.06 for n in counts.values()), counts
+    assert set(generate("[é€]{20}")) <= {"é", "€"}  # beyond ASCII: drawn one by one

@@ -8,7 +8,7 @@ from ferrybase.core.app import Core
 from ferrybase.core.records import GUEST, Auth
 from ferrybase.core.rules import Caller
 from ferrybase.errors import ForbiddenError, UnauthorizedError
-from ferrybase.filter import normalize_headers
+from ferrybase.filter import normalize_raw_headers
 
 _FRESH = "ferrybase.fresh"
 _AUTH = "ferrybase.auth"
@@ -60,10 +60,11 @@ async def superuser_of(request: Request) -> Auth:
 async def caller_of(request: Request, context: str = "default") -> Caller:
     """The caller as rules see it: auth, query, headers and method (the body comes later)."""
     auth = await auth_of(request)
+    scope = request.scope
     return Caller(
         auth,
-        query=dict(request.query_params),
-        headers=normalize_headers(request.headers),
-        method=request.method,
+        query=dict(request.query_params) if scope["query_string"] else {},
+        headers=normalize_raw_headers(scope["headers"]),
+        method=scope["method"],
         context=context,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
@@ -17,4 +18,15 @@ def format_datetime(moment: datetime) -> str:
 
 
 def now_text() -> str:
-    return format_datetime(datetime.now(UTC))
+    """The current moment as :func:`format_datetime` writes it (every write stamps one: the
+    date and time up to the second are formatted once per second)."""
+    global _second
+    seconds, nanos = divmod(time.time_ns(), 1_000_000_000)
+    cached = _second
+    if cached[0] != seconds:
+        cached = (seconds, format_datetime(datetime.fromtimestamp(seconds, UTC))[:19])
+        _second = cached
+    return f"{cached[1]}.{nanos // 1_000_000:03d}Z"
+
+
+_second: tuple[int, str] = (-1, "")

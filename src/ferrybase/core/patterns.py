@@ -247,18 +247,28 @@ def _choices(alphabet: str, count: int) -> str:
     Bytes at or above the largest multiple of the alphabet's size are dropped, so every
     character is equally likely (no modulo bias).
     """
-    size = len(alphabet)
-    if size > 256:
+    table = _byte_table(alphabet)
+    if table is None:
         return "".join(secrets.choice(alphabet) for _ in range(count))
+    mapping, rejected = table
+    out = ""
+    while len(out) < count:  # a byte is rejected with probability < 1/2: rarely twice
+        out += os.urandom(count * 2).translate(mapping, rejected).decode("ascii")
+    return out[:count]
+
+
+@lru_cache(maxsize=64)
+def _byte_table(alphabet: str) -> tuple[bytes, bytes] | None:
+    """For an ASCII alphabet of at most 256 characters: the table mapping a random byte to
+    its character (``byte % size``) and the bytes to drop (those at or above the largest
+    multiple of ``size``), for :meth:`bytes.translate`; ``None`` otherwise."""
+    size = len(alphabet)
+    if size > 256 or not alphabet.isascii():
+        return None
     limit = 256 - 256 % size
-    out: list[str] = []
-    while len(out) < count:
-        for byte in os.urandom(count * 2):
-            if byte < limit:
-                out.append(alphabet[byte % size])
-                if len(out) == count:
-                    break
-    return "".join(out)
+    encoded = alphabet.encode("ascii")
+    mapping = bytes(encoded[b % size] for b in range(256))
+    return mapping, bytes(range(limit, 256))
 
 
 def _write(node: _Node, out: list[str]) -> None:

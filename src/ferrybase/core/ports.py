@@ -50,7 +50,8 @@ class Executor(Protocol):
         On PostgreSQL the statements wait until the transaction's work is done, then run
         under one cluster-wide lock held through COMMIT, so a change's ``seq`` is drawn after
         every earlier commit is visible, and the tailers are woken (``NOTIFY``). SQLite has one
-        writer at a time, so it runs them at once. Outside a transaction: at once.
+        writer at a time: its group of units runs them all just before its COMMIT. Outside a
+        transaction: in a transaction of their own.
         """
         ...
 

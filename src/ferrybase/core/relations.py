@@ -16,6 +16,7 @@ from ferrybase.core.ports import Executor, Json
 from ferrybase.core.records import DELETE, UPDATE, Record, append_change
 from ferrybase.core.registry import CollectionRegistry
 from ferrybase.errors import BadRequestError, FieldError, ValidationError
+from ferrybase.filter import Condition
 from ferrybase.filter.dialect import Dialect
 
 MISSING = FieldError(
@@ -31,6 +32,32 @@ def _ids(field: Field, value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if v]
     return [str(value)] if value else []
+
+
+def relations_condition(
+    registry: CollectionRegistry, collection: Collection, values: dict[str, Any]
+) -> Condition | None:
+    """SQL that holds when every id given to a relation field exists (what
+    :func:`check_relations` checks, for a statement to test itself); ``None`` when no relation
+    value is given. An unknown target collection makes it false."""
+    q = registry.dialect.quote
+    parts: list[str] = []
+    params: list[Any] = []
+    for field in collection.fields:
+        if field.type != "relation" or field.name not in values:
+            continue
+        ids = sorted(set(_ids(field, values[field.name])))
+        if not ids:
+            continue
+        target = registry.get(str(field.opt("collectionId")))
+        if target is None:
+            return Condition("1 = 0", ())
+        marks = ", ".join("?" for _ in ids)
+        parts.append(
+            f"(SELECT COUNT(*) FROM {q(target.table)} WHERE {q('id')} IN ({marks})) = {len(ids)}"
+        )
+        params += ids
+    return Condition(" AND ".join(parts), tuple(params)) if parts else None
 
 
 async def check_relations(

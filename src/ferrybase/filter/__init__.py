@@ -20,7 +20,12 @@ from ferrybase.filter.parser import (
     parse_cache_clear,
     parse_filter,
 )
-from ferrybase.filter.request import AuthInfo, RequestInfo, normalize_headers
+from ferrybase.filter.request import (
+    AuthInfo,
+    RequestInfo,
+    normalize_headers,
+    normalize_raw_headers,
+)
 from ferrybase.filter.resolver import MAX_JOINS
 from ferrybase.filter.schema import CollectionSpec, FieldSpec, Schema, SchemaSource
 from ferrybase.filter.sort import MAX_SORT_EXPRESSIONS, OrderBy, compile_sort
@@ -46,6 +51,7 @@ __all__ = [
     "compile_filter",
     "compile_sort",
     "normalize_headers",
+    "normalize_raw_headers",
     "parse_cache_clear",
     "parse_filter",
 ]

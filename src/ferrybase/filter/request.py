@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +85,11 @@ class RequestInfo:
 def normalize_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names as PocketBase exposes them: lower-cased, ``-`` replaced by ``_``."""
     return {name.lower().replace("-", "_"): value for name, value in headers.items()}
+
+
+def normalize_raw_headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """:func:`normalize_headers` of an ASGI scope's raw ``headers`` (latin-1, as HTTP's)."""
+    return {
+        name.decode("latin-1").lower().replace("-", "_"): value.decode("latin-1")
+        for name, value in pairs
+    }

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import itertools
 import os
 import re
 import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -101,12 +103,29 @@ class _Connection(Executor):
         return rows[0] if rows else None
 
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
-        # One writer at a time: appending now already puts the feed in commit order.
         await self.execute(sql, params)
-        self.fed = True
 
-    fed = False
-    """Whether the open transaction appended to the change feed (the store wakes tailers)."""
+
+class _Writer(_Connection):
+    """The writer connection's executor: change-feed appends wait for the group's COMMIT.
+
+    One writer at a time, so appending just before COMMIT puts the feed in commit order, as
+    :meth:`~ferrybase.core.ports.Executor.execute_at_commit` asks; the appends of a whole
+    group then run as one ``executemany`` (one statement step each, no Python call)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self.pending: list[tuple[str, Params]] = []
+
+    async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
+        self.pending.append((sql, params))
+
+    def flush(self) -> bool:
+        """Run the pending appends; whether there were any (the store wakes tailers)."""
+        pending, self.pending = self.pending, []
+        for sql, same in itertools.groupby(pending, key=itemgetter(0)):
+            self._conn.executemany(sql, [params for _, params in same])
+        return bool(pending)
 
 
 class SQLiteStore(_Connection):
@@ -118,7 +137,7 @@ class SQLiteStore(_Connection):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = self._connect()
-        self._write = _Connection(self._writer)
+        self._write = _Writer(self._writer)
         self._lock = asyncio.Lock()
         self._wanting = 0  # tasks waiting for ``_lock``
         self._group: _Group | None = None  # the open write transaction and its units
@@ -210,22 +229,22 @@ class SQLiteStore(_Connection):
             assert group is not None
             if group.units:
                 self._writer.execute("SAVEPOINT unit")
-            self._write.fed = False
         except BaseException:
             self._lock.release()
             raise
         return group
 
-    def _exit_unit(self, group: _Group, first: bool, failed: bool) -> None:
-        """Settle a unit (kept, or undone) and decide whether its group commits now."""
+    def _exit_unit(self, group: _Group, first: bool, appended: int, failed: bool) -> None:
+        """Settle a unit (kept, or undone with the feed appends it made since ``appended``)
+        and decide whether its group commits now."""
         try:
             if failed:
+                del self._write.pending[appended:]
                 self._undo_unit(group, first)
             else:
                 if not first:
                     self._writer.execute("RELEASE unit")
                 group.units += 1
-                group.fed = group.fed or self._write.fed
         finally:
             current = self._group
             if current is not None:
@@ -261,13 +280,14 @@ class SQLiteStore(_Connection):
 
     def _commit_group(self, group: _Group) -> None:
         try:
+            fed = self._write.flush()
             self._writer.execute("COMMIT")
         except sqlite3.Error as exc:
             self._fail_group(group, exc)
             return
         self._epoch = None
         self._end_group(group)
-        if group.fed:
+        if fed:
             for signal in self._signals:  # this process's tailers need not wait a poll
                 signal.wake()
         group.done.set_result(None)
@@ -282,6 +302,7 @@ class SQLiteStore(_Connection):
 
     def _end_group(self, group: _Group) -> None:
         self._group = None
+        self._write.pending.clear()
         fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
         if not group.done.done() and not group.units:
             group.done.set_result(None)
@@ -350,7 +371,7 @@ class _Unit:
     :meth:`SQLiteStore.transaction`); a class, not a generator-based context manager, as it
     runs for every write."""
 
-    __slots__ = ("_first", "_group", "_store")
+    __slots__ = ("_appended", "_first", "_group", "_store")
 
     def __init__(self, store: SQLiteStore) -> None:
         self._store = store
@@ -358,12 +379,13 @@ class _Unit:
     async def __aenter__(self) -> Executor:
         self._group = await self._store._enter_unit()
         self._first = self._group.units == 0
+        self._appended = len(self._store._write.pending)
         return self._store._write
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._store._exit_unit(self._group, self._first, failed=kind is not None)
+        self._store._exit_unit(self._group, self._first, self._appended, failed=kind is not None)
         if kind is None:
             await self._group.committed()
 
@@ -378,7 +400,6 @@ class _Group:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.done: asyncio.Future[None] = loop.create_future()
         self.units = 0
-        self.fed = False  # a unit appended to the change feed
         self.opened = time.monotonic()
 
     async def committed(self) -> None:
