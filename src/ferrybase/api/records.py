@@ -85,6 +85,8 @@ async def delete_record(request: Request) -> Response:
 
 
 async def _expand(core: Core, records: list[Record], request: Request, caller: Caller) -> None:
+    if not request.scope["query_string"]:
+        return  # no query at all: no parsing either
     text = request.query_params.get("expand")
     if text is not None:
         await core.records.expand(records, text, caller)
