@@ -105,6 +105,10 @@ def to_unique_strings(value: Any) -> list[str]:
     becomes a one-item list.
     """
     items: list[str]
+    if type(value) is str and "[" not in value:  # the usual cases first: one id, ...
+        return [value] if value else []
+    if type(value) is list and all(type(v) is str for v in value):  # ... a list of them
+        return list(dict.fromkeys(v for v in value if v))
     if value is None:
         items = []
     elif isinstance(value, str):

@@ -157,8 +157,12 @@ def _by_field(collection: Collection, body: dict[str, Any]) -> dict[str, _Incomi
     """Body keys grouped by field: plain values and modifiers (``views+``, ``+tags``, ...)."""
     out: dict[str, _Incoming] = {}
     for key, value in body.items():
-        name, modifier = split_modifier(key)
-        field = collection.field(name)
+        field = collection.field(key)  # a plain field name: most keys
+        if field is not None:
+            name, modifier = key, None
+        else:
+            name, modifier = split_modifier(key)
+            field = collection.field(name)
         if field is None or (
             modifier is not None and modifier not in MODIFIERS.get(field.type, ())
         ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 from ferrybase.core.auth_origins import AUTH_ORIGINS, forget
@@ -55,6 +56,7 @@ from ferrybase.errors import (
     ValidationError,
 )
 from ferrybase.filter import Condition, compile_filter
+from ferrybase.filter.dialect import Dialect
 
 # New files of a create: collection id, record id, the uploads.
 _Uploads = tuple[str, str, list[UploadedFile]]
@@ -447,16 +449,15 @@ class Records:
     ) -> bool:
         """Insert the row; with ``guard`` (a condition that reads no column of the row), only
         if it holds: whether it was inserted."""
-        q = self.store.dialect.quote
-        names = list(data)
-        columns = f"INSERT INTO {q(collection.table)} ({', '.join(q(n) for n in names)}) "
-        marks = ", ".join("?" for _ in names)
-        values = [_param(collection.field(n), data[n]) for n in names]
+        names = tuple(data)
+        head, marks = _insert_head(self.store.dialect, collection.table, names)
+        field = collection.field
+        values = [_param(field(n), data[n]) for n in names]
         try:
             if guard is None:
-                await tx.execute(f"{columns}VALUES ({marks})", values)
+                await tx.execute(f"{head}VALUES ({marks})", values)
             elif not await tx.execute(
-                f"{columns}SELECT {marks} WHERE {guard.sql}", [*values, *guard.params]
+                f"{head}SELECT {marks} WHERE {guard.sql}", [*values, *guard.params]
             ):
                 return False
         except ConflictError as exc:
@@ -517,6 +518,15 @@ def _wants_verified(collection: Collection, body: dict[str, Any], caller: Caller
     if not collection.is_auth or collection.name == SUPERUSERS or caller.is_superuser:
         return False
     return field is not None and "verified" in body and coerce(field, body["verified"]) is True
+
+
+@lru_cache(maxsize=256)
+def _insert_head(dialect: Dialect, table: str, names: tuple[str, ...]) -> tuple[str, str]:
+    """``INSERT INTO "t" ("a", "b") `` and ``?, ?``: the same for every row of a collection."""
+    q = dialect.quote
+    return f"INSERT INTO {q(table)} ({', '.join(q(n) for n in names)}) ", ", ".join(
+        "?" for _ in names
+    )
 
 
 def _all_of(*conditions: Condition | None) -> Condition | None:

@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ferrybase.core.collections import Collection
@@ -40,7 +41,6 @@ def relations_condition(
     """SQL that holds when every id given to a relation field exists (what
     :func:`check_relations` checks, for a statement to test itself); ``None`` when no relation
     value is given. An unknown target collection makes it false."""
-    q = registry.dialect.quote
     parts: list[str] = []
     params: list[Any] = []
     for field in collection.fields:
@@ -52,12 +52,16 @@ def relations_condition(
         target = registry.get(str(field.opt("collectionId")))
         if target is None:
             return Condition("1 = 0", ())
-        marks = ", ".join("?" for _ in ids)
-        parts.append(
-            f"(SELECT COUNT(*) FROM {q(target.table)} WHERE {q('id')} IN ({marks})) = {len(ids)}"
-        )
+        parts.append(_all_exist(registry.dialect, target.table, len(ids)))
         params += ids
     return Condition(" AND ".join(parts), tuple(params)) if parts else None
+
+
+@lru_cache(maxsize=256)
+def _all_exist(dialect: Dialect, table: str, count: int) -> str:
+    q = dialect.quote
+    marks = ", ".join("?" for _ in range(count))
+    return f"(SELECT COUNT(*) FROM {q(table)} WHERE {q('id')} IN ({marks})) = {count}"
 
 
 async def check_relations(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ferrybase.filter.schema import FieldSpec
 from ferrybase.filter.sql import Sql, fmt, join
@@ -23,6 +24,13 @@ from ferrybase.filter.values import Affinity, Val, json_val, num_val, text_val
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _JSON_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+@lru_cache(maxsize=4096)
+def _quoted(identifier: str) -> str:
+    if not _IDENT.match(identifier):
+        raise ValueError(f"not a valid SQL identifier: {identifier!r}")
+    return f'"{identifier}"'
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,7 @@ class Dialect:
 
     def quote(self, identifier: str) -> str:
         """Quote a table or column name; only plain identifiers are accepted."""
-        if not _IDENT.match(identifier):
-            raise ValueError(f"not a valid SQL identifier: {identifier!r}")
-        return f'"{identifier}"'
+        return _quoted(identifier)
 
     def column(self, alias: str, name: str) -> Sql:
         return Sql(f"{self.quote(alias)}.{self.quote(name)}")
