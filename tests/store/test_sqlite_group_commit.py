@@ -142,3 +142,25 @@ async def test_feed_appends_run_last_before_commit_and_leave_with_a_failed_unit(
     # one group: every row first, then the feed, then COMMIT
     kinds = [s.split(" (")[0] for s in statements if s.startswith(("INSERT", "COMMIT"))]
     assert kinds == ["INSERT INTO t"] * 5 + ["INSERT INTO feed"] * 4 + ["COMMIT"]
+
+
+async def test_a_unit_cancelled_while_waiting_for_its_commit_is_committed_then_cancelled(
+    store: SQLiteStore,
+) -> None:
+    after: list[str] = []
+
+    async def write(value: str) -> None:
+        async with store.transaction() as tx:
+            await tx.execute("INSERT INTO t (v) VALUES (?)", (value,))
+        after.append(value)  # what follows a unit runs once its group is settled
+
+    first = asyncio.create_task(write("first"))
+    await asyncio.sleep(0)  # ``first`` wrote and waits for the group's COMMIT
+    assert committed_rows(store.path) == []
+    first.cancel()
+    other = asyncio.create_task(write("other"))
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await other  # the cancellation did not touch anybody else's wait
+    assert committed_rows(store.path) == ["first", "other"]
+    assert after == ["first", "other"]  # the cancelled unit saw its commit, then stopped

@@ -538,9 +538,15 @@ def _all_of(*conditions: Condition | None) -> Condition | None:
 
 
 def _param(field: Field | None, value: Any) -> Any:
-    if field is not None and (field.multiple or field.type in ("json", "geoPoint")):
+    if field is None or field.type not in _MAYBE_JSON:
+        return value
+    if field.type in ("json", "geoPoint") or field.multiple:
         return Json(value)
     return value
+
+
+_MAYBE_JSON = frozenset({"json", "geoPoint", "select", "file", "relation"})
+"""Field types whose values may be stored as JSON (the others are plain columns)."""
 
 
 def _not_unique(exc: ConflictError, message: str) -> ValidationError:

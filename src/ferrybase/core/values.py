@@ -105,16 +105,23 @@ def normalize_number(number: float) -> int | float:
     return number
 
 
+_AS_STORED = frozenset({"text", "editor", "email", "url", "date", "autodate", "json"})
+"""Field types whose stored value (when not NULL) is what clients see."""
+
+
 def to_json(field: Field, value: Any) -> Any:
     """What a client sees for a stored value (SQLite's 0/1 bools, 5.0 numbers, NULLs).
 
     The password field always reads ``""``.
     """
-    if field.type == "password":
+    kind = field.type
+    if kind in _AS_STORED and value is not None:  # text, dates, emails, ...: most fields
+        return value
+    if kind == "password":
         return ""
     if value is None:
         return zero_value(field)
-    match field.type:
+    match kind:
         case "number":
             return normalize_number(casts.to_float(value))
         case "bool":

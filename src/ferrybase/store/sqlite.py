@@ -290,13 +290,13 @@ class SQLiteStore(_Connection):
         if fed:
             for signal in self._signals:  # this process's tailers need not wait a poll
                 signal.wake()
-        group.done.set_result(None)
+        group.settle()
 
     def _fail_group(self, group: _Group, exc: Exception) -> None:
         if self._writer.in_transaction:
             self._writer.execute("ROLLBACK")
         self._end_group(group)
-        group.done.set_exception(
+        group.settle(
             _translate(exc) if isinstance(exc, sqlite3.IntegrityError) else StoreError(str(exc))
         )
 
@@ -304,8 +304,8 @@ class SQLiteStore(_Connection):
         self._group = None
         self._write.pending.clear()
         fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
-        if not group.done.done() and not group.units:
-            group.done.set_result(None)
+        if not group.units:
+            group.settle()
 
     def _close_if_abandoned(self) -> None:
         """A waiter gave up (cancelled) and nobody else waits: commit the open group."""
@@ -398,19 +398,35 @@ class _Group:
     """One open write transaction: the units committed in it, and their acknowledgement."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.done: asyncio.Future[None] = loop.create_future()
         self.units = 0
         self.opened = time.monotonic()
+        self.settled = False
+        self.failure: Exception | None = None  # the outcome, once settled
+        self._loop = loop
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def settle(self, failure: Exception | None = None) -> None:
+        """Record the outcome (the first one counts) and wake the units waiting for it."""
+        if self.settled:
+            return
+        self.settled, self.failure = True, failure
+        for waiter in self._waiters:
+            if not waiter.done():  # not cancelled
+                waiter.set_result(None)
+        self._waiters.clear()
 
     async def committed(self) -> None:
         """Wait for the group's COMMIT (raising its failure). A unit cancelled meanwhile
         still waits for the outcome, so what follows it (its files, its response) never
         takes a committed write for a rolled-back one; the cancellation comes at the next
-        await instead."""
+        await instead. Each wait has a future of its own: cancelling one unit's cancels
+        nobody else's."""
         cancelled = False
-        while not self.done.done():
+        while not self.settled:
+            waiter = self._loop.create_future()
+            self._waiters.append(waiter)
             try:
-                await asyncio.shield(self.done)
+                await waiter
             except asyncio.CancelledError:
                 cancelled = True
         if cancelled:
@@ -418,7 +434,8 @@ class _Group:
             if task is not None:
                 task.uncancel()
                 task.cancel()
-        self.done.result()
+        if self.failure is not None:
+            raise self.failure
 
 
 def _unlock_if_taken(waiting: asyncio.Future[None], fd: int) -> None:
