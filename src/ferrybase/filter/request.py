@@ -59,7 +59,29 @@ class RequestInfo:
     def static(self, *path: str) -> Any:
         """Walk ``path`` (``("query", "page")``) through the request data; maps are looked up
         by key and lists by integer index. Returns :data:`MISSING` when a step fails."""
-        root: dict[str, Any] = {
+        if not path:
+            return self._root()
+        head, rest = path[0], path[1:]
+        if head == "auth" and self.auth is not None and rest:
+            # the record's own fields without copying it (export() adds only these two)
+            first = rest[0]
+            record = self.auth.record
+            if first in record:
+                value: Any = record[first]
+            elif first == "collectionId":
+                value = self.auth.collection.id
+            elif first == "collectionName":
+                value = self.auth.collection.name
+            else:
+                return MISSING
+            return _walk(value, rest[1:])
+        root = self._root()
+        if head not in root:
+            return MISSING
+        return _walk(root[head], rest)
+
+    def _root(self) -> dict[str, Any]:
+        return {
             "context": self.context,
             "method": self.method,
             "query": self.query,
@@ -67,19 +89,22 @@ class RequestInfo:
             "body": self.body,
             "auth": None if self.auth is None else self.auth.export(),
         }
-        value: Any = root
-        for key in path:
-            if isinstance(value, Mapping):
-                if key not in value:
-                    return MISSING
-                value = value[key]
-            elif isinstance(value, list | tuple):
-                if not key.isdigit() or int(key) >= len(value):
-                    return MISSING
-                value = value[int(key)]
-            else:
+
+
+def _walk(value: Any, path: tuple[str, ...]) -> Any:
+    """Follow ``path`` from ``value`` (see :meth:`RequestInfo.static`)."""
+    for key in path:
+        if isinstance(value, Mapping):
+            if key not in value:
                 return MISSING
-        return value
+            value = value[key]
+        elif isinstance(value, list | tuple):
+            if not key.isdigit() or int(key) >= len(value):
+                return MISSING
+            value = value[int(key)]
+        else:
+            return MISSING
+    return value
 
 
 def normalize_headers(headers: Mapping[str, str]) -> dict[str, str]:
