@@ -52,7 +52,8 @@ async def prepare_new(
     collection: Collection, body: dict[str, Any], auth: Auth, passwords: Passwords
 ) -> Form:
     """The full row to insert for a create body (passwords hashed)."""
-    if collection.is_auth:
+    is_auth = collection.is_auth
+    if is_auth:
         _check_password_pair(collection, body, CREATE_FAILED)
     errors: dict[str, FieldError] = {}
     data: dict[str, Any] = {}
@@ -60,20 +61,22 @@ async def prepare_new(
     now = now_text()
     given = _by_field(collection, body)
     for field in collection.fields:
-        if field.type == "autodate":
-            data[field.name] = now if field.opt("onCreate") else ""
+        kind = field.type
+        if kind == "autodate":
+            data[field.name] = now if field.options["onCreate"] else ""
             continue
-        if field.type == "file":
+        if kind == "file":
             _file_field(form, field, given.get(field.name, []), [], errors)
             continue
-        sent = field.name in given
-        value = _incoming(field, given[field.name], zero_value(field)) if sent else None
-        if collection.is_auth and field.name == "tokenKey" and not auth.is_superuser:
-            value = None  # the server's to choose, unless a superuser sets it
-        elif collection.is_auth and field.name == "verified":
-            # Superusers are always verified; others only when a superuser says so.
-            value = collection.name == SUPERUSERS or (auth.is_superuser and bool(value))
-        if value is None or (value == "" and field.type == "text"):
+        parts = given.get(field.name)
+        value = None if parts is None else _incoming(field, parts, None)
+        if is_auth:
+            if field.name == "tokenKey" and not auth.is_superuser:
+                value = None  # the server's to choose, unless a superuser sets it
+            elif field.name == "verified":
+                # Superusers are always verified; others only when a superuser says so.
+                value = collection.name == SUPERUSERS or (auth.is_superuser and bool(value))
+        if value is None or (value == "" and kind == "text"):
             value = _generated(field)
         if value is None:
             value = zero_value(field)
@@ -83,7 +86,7 @@ async def prepare_new(
         data[field.name] = value
     if errors:
         raise ValidationError(errors, CREATE_FAILED)
-    if collection.is_auth:
+    if is_auth:
         data["password"] = await passwords.hash(data["password"])
     return form
 
@@ -249,9 +252,9 @@ def _file_field(
 
 def _incoming(field: Field, parts: _Incoming, current: Any) -> Any:
     """The value a field ends with: the plain value (if sent), then each modifier in turn."""
-    value = current if current is not None else zero_value(field)
     if len(parts) == 1 and parts[0][0] is None:  # the usual case: a plain value
         return coerce(field, parts[0][1])
+    value = current if current is not None else zero_value(field)
     for modifier, operand in sorted(parts, key=lambda p: p[0] is not None):
         value = (
             coerce(field, operand)
