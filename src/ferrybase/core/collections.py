@@ -31,6 +31,21 @@ SUPERUSERS = "_superusers"
 _ALNUM = string.ascii_letters + string.digits
 
 
+_Layout = tuple[tuple[str, Field | None], ...]
+_Layouts = tuple[list[Field], _Layout, _Layout]
+_SECRET_FIELDS = frozenset({"tokenKey"})
+
+
+def _layout(fields: list[Field], superuser: bool) -> _Layout:
+    shown: list[tuple[str, Field | None]] = [("collectionId", None), ("collectionName", None)]
+    for f in fields:
+        # Superusers see hidden fields, except an auth record's password and tokenKey.
+        if f.hidden and (not superuser or f.name in _SECRET_FIELDS or f.type == "password"):
+            continue
+        shown.append((f.name, f))
+    return tuple(sorted(shown, key=lambda item: item[0]))
+
+
 def collection_id(type_: str, name: str) -> str:
     """PocketBase's default collection id: ``pbc_`` and the crc32 of type and name."""
     return f"pbc_{zlib.crc32((type_ + name).encode())}"
@@ -76,6 +91,7 @@ class Collection:
                     merged[token]["secret"] = random_secret()
             self.options = merged
         self._by_name = {f.name: f for f in self.fields}
+        self._layouts: _Layouts | None = None
 
     @property
     def is_auth(self) -> bool:
@@ -87,6 +103,17 @@ class Collection:
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)
+
+    def public_layout(self, superuser: bool) -> tuple[tuple[str, Field | None], ...]:
+        """The keys of a record's JSON in order (sorted, as PocketBase writes them) with their
+        fields (``None`` for ``collectionId`` and ``collectionName``), hidden fields left out:
+        all of them for others, passwords and secrets for superusers. Worked out once per
+        list of fields."""
+        cached = self._layouts
+        if cached is None or cached[0] is not self.fields:
+            cached = (self.fields, _layout(self.fields, False), _layout(self.fields, True))
+            self._layouts = cached
+        return cached[2] if superuser else cached[1]
 
     def token_secret(self, kind: str) -> str:
         """The signing secret of a token kind (``authToken``, ``fileToken``, ...)."""

@@ -19,9 +19,6 @@ CREATE_FAILED = "Failed to create record."
 UPDATE_FAILED = "Failed to update record."
 
 
-_SECRETS = frozenset({"tokenKey"})
-
-
 class Record:
     """One row of a collection: ``data`` maps every column to its stored value."""
 
@@ -45,18 +42,14 @@ class Record:
 
     def public(self, viewer: Auth) -> dict[str, Any]:
         """The JSON a client sees: hidden fields left out, ``email`` only when visible."""
-        out: dict[str, Any] = {
-            "collectionId": self.collection.id,
-            "collectionName": self.collection.name,
-        }
-        for field in self.collection.fields:
-            # Superusers see hidden fields, except an auth record's password and tokenKey.
-            if field.hidden and (
-                not viewer.is_superuser or field.name in _SECRETS or field.type == "password"
-            ):
-                continue
-            out[field.name] = to_json(field, self.data.get(field.name))
-        if self.collection.is_auth and not self._email_visible_to(viewer):
+        collection, data = self.collection, self.data
+        out: dict[str, Any] = {}
+        for name, field in collection.public_layout(viewer.is_superuser):
+            if field is not None:
+                out[name] = to_json(field, data.get(name))
+            else:
+                out[name] = collection.id if name == "collectionId" else collection.name
+        if collection.is_auth and not self._email_visible_to(viewer):
             out.pop("email", None)
         if self.expand is not None:
             out["expand"] = {
@@ -65,7 +58,8 @@ class Record:
                 else value.public(viewer)
                 for name, value in self.expand.items()
             }
-        return dict(sorted(out.items()))
+            return dict(sorted(out.items()))
+        return out
 
     def stored(self) -> dict[str, Any]:
         """Every column, hidden ones included (for the change feed, never for clients)."""
