@@ -40,7 +40,12 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA cache_size = -65536",  # 64 MiB page cache
-    "PRAGMA mmap_size = 268435456",
+    # No memory-mapped reads (PocketBase's choice too): a connection that sees another
+    # connection's commit unmaps the whole file and maps it again, and each unmap interrupts
+    # the process's other threads to flush their TLBs. Under writes from 2 workers that cost
+    # create 10-15% of its CPU; a scan of a file larger than the cache costs ~25% more with
+    # read() instead (bench/README.md, "SQLite page reads").
+    "PRAGMA mmap_size = 0",
     "PRAGMA temp_store = MEMORY",
 )
 
