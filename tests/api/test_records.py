@@ -389,3 +389,30 @@ async def test_hidden_fields(client: httpx.AsyncClient, su: Headers) -> None:
     assert allowed.json()["totalItems"] == 1
     me = await client.get("/api/collections/_superusers/records", headers=su)
     assert "tokenKey" not in me.json()["items"][0] and "password" not in me.json()["items"][0]
+
+
+async def test_rules_see_the_request_headers_query_and_auth_collection(
+    client: httpx.AsyncClient, su: Headers, sign_up: SignUp
+) -> None:
+    notes = {
+        "name": "notes",
+        "fields": [{"name": "t", "type": "text"}],
+        "listRule": "@request.headers.x_team = 'red' && @request.query.mode = 'live' "
+        "&& @request.auth.collectionName = 'users' && @request.auth.email != ''",
+    }
+    assert (await client.post("/api/collections", json=notes, headers=su)).status_code == 200
+    url = "/api/collections/notes/records"
+    assert (await client.post(url, json={"t": "x"}, headers=su)).status_code == 200
+    _, ann = await sign_up("ann@example.com")
+
+    async def seen(headers: Headers, query: str) -> int:
+        response = await client.get(f"{url}{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        total: int = response.json()["totalItems"]
+        return total
+
+    assert await seen({**ann, "X-Team": "red"}, "?mode=live") == 1
+    assert await seen({**ann, "x-team": "red"}, "?mode=live") == 1  # any case
+    assert await seen({**ann, "X-Team": "blue"}, "?mode=live") == 0
+    assert await seen({**ann, "X-Team": "red"}, "") == 0
+    assert await seen({"X-Team": "red"}, "?mode=live") == 0  # a guest has no collection
