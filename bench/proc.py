@@ -19,7 +19,8 @@ _TCK = os.sysconf("SC_CLK_TCK")
 
 
 def _table() -> tuple[dict[int, int], dict[int, float]]:
-    """``(parent of pid, cpu seconds of pid)`` for every visible process."""
+    """``(parent of pid, cpu seconds of pid and its reaped children)`` for every visible
+    process."""
     parent: dict[int, int] = {}
     cpu: dict[int, float] = {}
     for name in os.listdir("/proc"):
@@ -30,7 +31,11 @@ def _table() -> tuple[dict[int, int], dict[int, float]]:
                 stat = f.read()
             fields = stat[stat.rindex(")") + 2 :].split()
             parent[int(name)] = int(fields[1])
-            cpu[int(name)] = (int(fields[11]) + int(fields[12])) / _TCK
+            # utime + stime, plus cutime + cstime: the CPU of children that exited and were
+            # reaped (PostgreSQL's backends and autovacuum workers come and go mid-run; without
+            # it their CPU left the tree's total with them, and a run could even come out
+            # negative)
+            cpu[int(name)] = sum(int(v) for v in fields[11:15]) / _TCK
         except (OSError, ValueError, IndexError):
             continue
     return parent, cpu
@@ -55,7 +60,8 @@ def tree_pids(root: int) -> list[int]:
 
 
 def tree_cpu(*roots: int) -> float:
-    """CPU seconds (user + system) used so far by the roots and all their descendants."""
+    """CPU seconds (user + system) used so far by the roots and all their descendants, those
+    that exited included (once their parent in the tree reaped them)."""
     parent, cpu = _table()
     return sum(cpu.get(p, 0.0) for p in _descendants(roots, parent))
 
