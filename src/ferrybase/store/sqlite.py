@@ -44,7 +44,7 @@ _PRAGMAS = (
     # connection's commit unmaps the whole file and maps it again, and each unmap interrupts
     # the process's other threads to flush their TLBs. Under writes from 2 workers that cost
     # create 10-15% of its CPU; a scan of a file larger than the cache costs ~25% more with
-    # read() instead (bench/README.md, "SQLite page reads").
+    # read() instead (bench/README.md, results of 2026-11-25 22:19-00:13).
     "PRAGMA mmap_size = 0",
     "PRAGMA temp_store = MEMORY",
 )
