@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +36,19 @@ def _ids(field: Field, value: Any) -> list[str]:
     return [str(value)] if value else []
 
 
+def _given(
+    registry: CollectionRegistry, collection: Collection, values: dict[str, Any]
+) -> Iterator[tuple[Field, Collection | None, list[str]]]:
+    """Each relation field given ids in ``values``: its target (``None`` if unknown) and the
+    distinct ids, sorted."""
+    for field in collection.fields:
+        if field.type != "relation" or field.name not in values:
+            continue
+        ids = sorted(set(_ids(field, values[field.name])))
+        if ids:
+            yield field, registry.get(str(field.opt("collectionId"))), ids
+
+
 def relations_condition(
     registry: CollectionRegistry, collection: Collection, values: dict[str, Any]
 ) -> Condition | None:
@@ -43,13 +57,7 @@ def relations_condition(
     value is given. An unknown target collection makes it false."""
     parts: list[str] = []
     params: list[Any] = []
-    for field in collection.fields:
-        if field.type != "relation" or field.name not in values:
-            continue
-        ids = sorted(set(_ids(field, values[field.name])))
-        if not ids:
-            continue
-        target = registry.get(str(field.opt("collectionId")))
+    for _, target, ids in _given(registry, collection, values):
         if target is None:
             return Condition("1 = 0", ())
         parts.append(_all_exist(registry.dialect, target.table, len(ids)))
@@ -74,19 +82,13 @@ async def check_relations(
     """Every id given to a relation field exists in its target collection."""
     q = registry.dialect.quote
     errors: dict[str, FieldError] = {}
-    for field in collection.fields:
-        if field.type != "relation" or field.name not in values:
-            continue
-        ids = set(_ids(field, values[field.name]))
-        if not ids:
-            continue
-        target = registry.get(str(field.opt("collectionId")))
+    for field, target, ids in _given(registry, collection, values):
         if target is None:
             errors[field.name] = MISSING
             continue
         marks = ", ".join("?" for _ in ids)
         found = await db.fetch_all(
-            f"SELECT {q('id')} FROM {q(target.table)} WHERE {q('id')} IN ({marks})", sorted(ids)
+            f"SELECT {q('id')} FROM {q(target.table)} WHERE {q('id')} IN ({marks})", ids
         )
         if len(found) != len(ids):
             errors[field.name] = MISSING

@@ -39,6 +39,16 @@ class AuthInfo:
         out.setdefault("collectionName", self.collection.name)
         return out
 
+    def value(self, key: str) -> Any:
+        """``export()[key]`` without the copy (:data:`MISSING` when absent)."""
+        if key in self.record:
+            return self.record[key]
+        if key == "collectionId":
+            return self.collection.id
+        if key == "collectionName":
+            return self.collection.name
+        return MISSING
+
 
 @dataclass(frozen=True)
 class RequestInfo:
@@ -63,18 +73,8 @@ class RequestInfo:
             return self._root()
         head, rest = path[0], path[1:]
         if head == "auth" and self.auth is not None and rest:
-            # the record's own fields without copying it (export() adds only these two)
-            first = rest[0]
-            record = self.auth.record
-            if first in record:
-                value: Any = record[first]
-            elif first == "collectionId":
-                value = self.auth.collection.id
-            elif first == "collectionName":
-                value = self.auth.collection.name
-            else:
-                return MISSING
-            return _walk(value, rest[1:])
+            value = self.auth.value(rest[0])  # no copy of the record per look
+            return MISSING if value is MISSING else _walk(value, rest[1:])
         root = self._root()
         if head not in root:
             return MISSING
