@@ -75,7 +75,12 @@ class Store(Executor, Protocol):
     def data_epoch(self) -> int | None:
         """A value that changes whenever any connection (of any process) may have committed
         since the last call returned the same value; ``None`` when the store cannot tell
-        cheaply (then caches of database state must ask the database)."""
+        cheaply (then caches of database state must ask the database).
+
+        SQLite's is exact (``PRAGMA data_version``). PostgreSQL's moves with every write
+        transaction of this process at its COMMIT, with another process's or node's when its
+        notification arrives (well under a millisecond on one machine), and with anything
+        else once a second (``store.postgres``)."""
         ...
 
     async def change_signal(self) -> ChangeSignal:

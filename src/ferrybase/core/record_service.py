@@ -169,10 +169,11 @@ class Records:
         data epoch: on SQLite nothing committed anywhere): the same statement with the same
         values over the same data counts the same, so a read-mostly load scans for its
         total once per commit instead of once per request. Not for statements whose answer
-        moves with the clock (``strftime``, which may read 'now') or chance."""
+        moves with the clock (``strftime``, which may read 'now'; PostgreSQL's ``now()``) or
+        chance."""
         epoch = self.store.data_epoch()
         key: tuple[str, tuple[Any, ...]] | None = None
-        if epoch is not None and "strftime" not in sql and "RANDOM" not in sql:
+        if epoch is not None and not any(word in sql for word in _VOLATILE):
             key = (sql, tuple(params))
             try:
                 hit = self._counts.get(key, epoch)
@@ -505,6 +506,10 @@ class Records:
 _MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
 
 COUNT_CACHE_SIZE = 256
+
+_VOLATILE = ("strftime", "RANDOM", "now()")
+"""Words of a count statement whose answer may move with the clock or chance (not
+remembered)."""
 """Most list totals remembered (see :meth:`Records._count`)."""
 
 

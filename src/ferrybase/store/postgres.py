@@ -5,12 +5,23 @@ once per distinct statement (cached), skipping string literals and quoted identi
 jsonb columns are encoded and decoded with orjson. A ``?search_path=`` (or any other server
 setting) in the URL is passed to every connection, which is how tests isolate themselves in
 a schema of their own.
+
+The data epoch (what lets a process remember the catalog, signed-in tokens and list totals
+between requests) comes from ``LISTEN``: every write transaction of any Ferrybase process or
+node wakes one channel or the other at its COMMIT (record writes through the change feed's
+trigger, other writes with a ``NOTIFY`` of their own), the writing process moves its own epoch
+as soon as its COMMIT returns, and every epoch also moves once a second so writes made
+outside Ferrybase (psql, another tool) reach the caches within a second, at once with
+``NOTIFY ferrybase_epoch``. While the listening connection is down there is no epoch: every
+request asks the database, as it would with no cache at all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -70,11 +81,24 @@ _T = TypeVar("_T")
 FEED_CHANNEL = m0006_feed_order.FEED_CHANNEL
 """The NOTIFY channel that wakes change-feed tailers (spurious wake-ups are harmless)."""
 
+EPOCH_CHANNEL = "ferrybase_epoch"
+"""The NOTIFY channel of a write transaction that appends nothing to the change feed."""
+
+_NOTIFY_EPOCH = f"SELECT pg_notify('{EPOCH_CHANNEL}', '')"
+
+EPOCH_TICK = 1.0
+"""Seconds after which every epoch moves anyway: the bound on how long a write made outside
+Ferrybase (no ``NOTIFY``) can go unseen by the caches."""
+
+EPOCH_PING = 10.0
+"""Seconds between two checks that the listening connection still answers."""
+
 
 class _Connection(Executor):
     def __init__(self, conn: _Target) -> None:
         self._conn = conn
         self._at_commit: list[tuple[str, Params]] = []
+        self.wrote = False  # a transaction's: did it write (is there a commit to announce)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         try:
@@ -98,6 +122,7 @@ class _Connection(Executor):
 
     async def _write(self, run: Callable[..., Awaitable[_T]], sql: str, params: Params) -> _T:
         """A write through ``run`` (``execute`` or ``fetchrow``), its errors translated."""
+        self.wrote = True
         try:
             return await run(to_numbered(sql), *params)
         except asyncpg.UniqueViolationError as exc:
@@ -118,15 +143,19 @@ class _Connection(Executor):
     async def execute_at_commit(self, sql: str, params: Params = ()) -> None:
         self._at_commit.append((sql, params))
 
-    async def _flush_at_commit(self) -> None:
+    async def _before_commit(self) -> None:
         """The deferred feed appends, last in the transaction: their trigger takes the feed
         lock (after all the other work, so no lock cycle can form) and holds it through
         COMMIT, so the ``seq`` drawn there comes after every earlier commit's rows are
-        visible (migration ``m0006_feed_order``)."""
+        visible (migration ``m0006_feed_order``); it also wakes the listeners. A transaction
+        that wrote but appended nothing wakes them itself."""
         pending = self._at_commit
-        for sql, params in pending:
-            await self.execute(sql, params)
-        pending.clear()
+        if pending:
+            for sql, params in pending:
+                await self.execute(sql, params)
+            pending.clear()
+        elif self.wrote:
+            await self._conn.execute(_NOTIFY_EPOCH)
 
 
 class PostgresStore(_Connection):
@@ -139,20 +168,34 @@ class PostgresStore(_Connection):
         self._pool = pool
         self._url = url
         self._signals: set[_ChangeSignal] = set()
+        self._epoch = _EpochListener(url)
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 2, max_size: int = 16) -> PostgresStore:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_init_connection
         )
-        return cls(pool, url)
+        store = cls(pool, url)
+        await store._epoch.start()
+        return store
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            tx = _Connection(conn)
-            yield tx
-            await tx._flush_at_commit()
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                tx = _Connection(conn)
+                yield tx
+                await tx._before_commit()
+            if tx.wrote:
+                self._epoch.advance()  # this process sees its own commit at once
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """A statement committed on its own, announced like a transaction's writes."""
+        async with self._pool.acquire() as conn:
+            changed = await _Connection(conn).execute(sql, params)
+            await conn.execute(_NOTIFY_EPOCH)
+        self._epoch.advance()
+        return changed
 
     async def execute_returning(self, sql: str, params: Params = ()) -> Row | None:
         async with self.transaction() as tx:
@@ -163,7 +206,7 @@ class PostgresStore(_Connection):
             await tx.execute_at_commit(sql, params)
 
     def data_epoch(self) -> int | None:
-        return None  # no cheap way to know another node committed: ask the database
+        return self._epoch.value
 
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._url, self._signals)
@@ -176,7 +219,89 @@ class PostgresStore(_Connection):
     async def close(self) -> None:
         for signal in list(self._signals):
             await signal.close()
+        await self._epoch.close()
         await self._pool.close()
+
+
+class _EpochListener:
+    """The data epoch of one process (module docstring): a counter that moves with every
+    notification on the two channels, every write this process commits and every
+    :data:`EPOCH_TICK`; ``None`` while the listening connection is down, and moved when it is
+    back (whatever was committed meanwhile went unheard)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._count = 0
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.value: int | None = None
+
+    def advance(self, *_: Any) -> None:
+        self._count += 1
+        if self.value is not None:
+            self.value = self._count
+
+    def _lost(self, *_: Any) -> None:
+        self.value = None
+
+    async def start(self) -> None:
+        await self._listen()
+        self._task = asyncio.get_running_loop().create_task(self._keep())
+
+    async def _listen(self) -> None:
+        """Open the listening connection; on failure stay without an epoch (the caller
+        tries again)."""
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await asyncpg.connect(self._url, timeout=5)
+            conn.add_termination_listener(self._lost)
+            await conn.add_listener(FEED_CHANNEL, self.advance)
+            await conn.add_listener(EPOCH_CHANNEL, self.advance)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            if conn is not None:
+                conn.terminate()
+            return
+        except BaseException:  # cancelled half-way (a shutdown)
+            if conn is not None:
+                conn.terminate()
+            raise
+        self._conn = conn
+        self._count += 1
+        self.value = self._count
+
+    async def _keep(self) -> None:
+        """Move the epoch every tick; check the connection answers; open it again when it
+        does not."""
+        pinged = time.monotonic()
+        while True:
+            await asyncio.sleep(EPOCH_TICK)
+            self.advance()
+            conn = self._conn
+            if conn is None or conn.is_closed():
+                self.value, self._conn = None, None
+                await self._listen()
+            elif time.monotonic() - pinged >= EPOCH_PING:
+                pinged = time.monotonic()
+                try:
+                    await conn.fetchval("SELECT 1", timeout=5)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                    self.value, self._conn = None, None
+                    conn.terminate()
+
+    async def close(self) -> None:
+        self.value = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close(timeout=5)
+            except BaseException:  # cancelled (a shutdown) or the server went away
+                conn.terminate()
+                raise
 
 
 class _ChangeSignal:
