@@ -1,5 +1,6 @@
-"""PostgreSQL's data epoch: what lets a process remember database state between requests.
+"""The PostgreSQL store: its data epoch, and write transactions taking turns.
 
+The data epoch is what lets a process remember database state between requests.
 It must move when anything another process could see has changed: at once for this
 process's own commits, when the notification of another node's commit arrives, within a tick
 for a write made with no notification at all, and it must vanish (nothing remembered) while
@@ -158,5 +159,30 @@ async def test_no_epoch_while_the_listening_connection_is_lost(
             await asyncio.sleep(0.005)
         assert await moves(store.data_epoch, before)  # listening again, a new epoch
         assert store._epoch._conn is not listener
+    finally:
+        await store.close()
+
+
+@pytest.mark.usefixtures("slow_tick")
+async def test_write_transactions_take_turns_and_nested_ones_do_not_wait(url: str) -> None:
+    store = await opened(url)
+    inside = 0
+    most = 0
+
+    async def write(i: int) -> None:
+        nonlocal inside, most
+        async with store.transaction() as tx:
+            inside += 1
+            most = max(most, inside)
+            await tx.execute("INSERT INTO t (id, v) VALUES (?, ?)", (i, "a"))
+            async with store.transaction() as nested:  # a write of its own, same task
+                await nested.execute("INSERT INTO t (id, v) VALUES (?, ?)", (-i, "b"))
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(write(i) for i in range(1, 9))), 10)
+        assert most == postgres.WRITERS
+        assert await store.fetch_value("SELECT count(*) FROM t") == 16
     finally:
         await store.close()
