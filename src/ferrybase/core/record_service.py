@@ -202,18 +202,15 @@ class Records:
         data = form.values
         wants_verified = _wants_verified(collection, body, caller)
         uploads = (collection.id, str(data["id"]), form.uploads)
-        # On SQLite the INSERT tests the relation ids itself and, when the rule reads only
-        # the request (no column, no table: every identifier is quoted), the rule too: one
-        # statement instead of up to three; which one failed is found out only if one did.
-        folded = not self.store.dialect.is_postgres
-        rule_checked = folded and condition is not None and '"' not in condition.sql
+        # The INSERT tests the relation ids itself and, when the rule reads only the request
+        # (no column, no table: every identifier is quoted), the rule too: one statement
+        # instead of up to three; which one failed is found out only if one did.
+        rule_checked = condition is not None and '"' not in condition.sql
         guard = _all_of(
-            relations_condition(self.collections, collection, data) if folded else None,
+            relations_condition(self.collections, collection, data),
             condition if rule_checked else None,
         )
         async with self._writing(tx, files, uploads) as (db, _):
-            if not folded:
-                await check_relations(db, self.collections, collection, data, CREATE_FAILED)
             if not await self._insert(db, collection, data, feed=False, guard=guard):
                 await check_relations(db, self.collections, collection, data, CREATE_FAILED)
                 raise BadRequestError(CREATE_FAILED)

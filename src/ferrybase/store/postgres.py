@@ -68,6 +68,15 @@ def _translate(exc: asyncpg.UniqueViolationError) -> ConflictError:
     return ConflictError(columns)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection going back to the pool needs beyond asyncpg's own clean-up (which
+    rolls back an open transaction and drops listeners): nothing. asyncpg's default sends
+    ``RESET ALL``, ``UNLISTEN *``, ``CLOSE ALL`` and ``pg_advisory_unlock_all()``, a round trip
+    per statement outside a transaction, for session state Ferrybase never sets on a pooled
+    connection: no ``SET``, no cursors, no ``LISTEN`` (its own connections), advisory locks
+    only per transaction."""
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_ in ("jsonb", "json"):
         await conn.set_type_codec(
@@ -184,7 +193,7 @@ class PostgresStore(_Connection):
     @classmethod
     async def open(cls, url: str, *, min_size: int = 2, max_size: int = 16) -> PostgresStore:
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, init=_init_connection
+            url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
         )
         store = cls(pool, url)
         await store._epoch.start()
