@@ -140,6 +140,7 @@ async function main() {
   // 3. The person denies the request: the SDK rejects with the provider's error.
   const denied = client();
   const landedDenied = {};
+  let landing = null;
   let failure = null;
   try {
     await denied.collection("users").authWithOAuth2({
@@ -150,12 +151,15 @@ async function main() {
         // oidc-provider-mock leaves the state out of its error redirect (RFC 6749 4.1.2.1
         // requires it, real providers send it): put it back as they would.
         if (!new URL(back).searchParams.has("state")) back += `&state=${encodeURIComponent(state)}`;
-        Object.assign(landedDenied, await backAtServer(back));
+        landing = backAtServer(back);
+        Object.assign(landedDenied, await landing);
       },
     });
   } catch (err) {
     failure = err;
   }
+  // The SDK may reject (the error came over realtime) before the redirect's own answer is in.
+  if (landing !== null) Object.assign(landedDenied, await landing);
   check(
     "a denied request lands on the failure page",
     landedDenied.status === 307 && landedDenied.location === FAILURE,

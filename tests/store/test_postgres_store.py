@@ -45,9 +45,17 @@ def slow_tick(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def opened(url: str) -> PostgresStore:
+    """A store on ``url`` with a table ``t``, once the notifications of its own set-up have
+    come back (they would move its epochs under the test's feet; with a short tick it never
+    settles, and the tests that use one do not need it to)."""
     store = await PostgresStore.open(url, min_size=1, max_size=4)
     await store.migrate()
     await store.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+    for _ in range(20):
+        before = store.data_epoch()
+        await asyncio.sleep(0.1)
+        if store.data_epoch() == before:
+            break
     return store
 
 
@@ -114,6 +122,33 @@ async def test_another_nodes_commits_move_the_epoch(url: str) -> None:
         await there.close()
 
 
+@pytest.mark.usefixtures("slow_tick")
+async def test_the_catalog_epoch_moves_with_catalog_changes_alone(url: str) -> None:
+    here, there = await opened(url), await opened(url)
+    tool = await asyncpg.connect(url)
+    try:
+        catalog, data = here.catalog_epoch(), here.data_epoch()
+        assert catalog is not None
+        await there.execute("INSERT INTO t (id, v) VALUES (?, ?)", (1, "a"))  # data only
+        assert await moves(here.data_epoch, data)
+        assert here.catalog_epoch() == catalog
+        for write in (  # another node's catalog version bump, a tool's edit
+            lambda: there.execute(
+                'INSERT INTO "_params" ("id", "value") VALUES (?, ?)', ("catalogVersion", Json(1))
+            ),
+            lambda: tool.execute("""UPDATE "_params" SET "value" = '2'::jsonb"""),
+        ):
+            catalog, data = here.catalog_epoch(), here.data_epoch()
+            await write()
+            assert await moves(here.catalog_epoch, catalog)
+            assert here.data_epoch() != data  # what may change the catalog changes data
+    finally:
+        await tool.close()
+        await here.close()
+        await there.close()
+    assert here.catalog_epoch() is None
+
+
 async def test_a_write_made_outside_ferrybase_is_seen_within_a_tick(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,7 +192,9 @@ async def test_no_epoch_while_the_listening_connection_is_lost(
         while store.data_epoch() is not None:  # whatever is committed now goes unheard
             assert asyncio.get_running_loop().time() < deadline, "the loss went unnoticed"
             await asyncio.sleep(0.005)
+        assert store.catalog_epoch() is None
         assert await moves(store.data_epoch, before)  # listening again, a new epoch
+        assert store.catalog_epoch() is not None
         assert store._epoch._conn is not listener
     finally:
         await store.close()

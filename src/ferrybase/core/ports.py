@@ -83,6 +83,12 @@ class Store(Executor, Protocol):
         else once a second (``store.postgres``)."""
         ...
 
+    def catalog_epoch(self) -> int | None:
+        """Like :meth:`data_epoch`, for the catalog alone (the collections and their
+        version): it need not move with record writes. SQLite's is its data epoch;
+        PostgreSQL's moves with the notification a catalog change sends."""
+        ...
+
     async def change_signal(self) -> ChangeSignal:
         """A wake-up for a change-feed tailer: commits of any process or node."""
         ...

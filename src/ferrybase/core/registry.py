@@ -40,9 +40,9 @@ class CollectionRegistry:
     async def refresh(self, store: Store) -> None:
         """Reload if another process (or node) changed the catalog since the last load.
 
-        Where the store can tell that nothing at all was committed since the last look
-        (SQLite's data version), the version is not even read."""
-        epoch = store.data_epoch()
+        Where the store can tell that the catalog cannot have changed since the last look
+        (its catalog epoch), the version is not even read."""
+        epoch = store.catalog_epoch()
         if epoch is not None and epoch == self._epoch:
             return
         if await store.fetch_value(_SELECT_VERSION, (VERSION_KEY,)) != self._version:

@@ -12,8 +12,11 @@ node wakes one channel or the other at its COMMIT (record writes through the cha
 trigger, other writes with a ``NOTIFY`` of their own), the writing process moves its own epoch
 as soon as its COMMIT returns, and every epoch also moves once a second so writes made
 outside Ferrybase (psql, another tool) reach the caches within a second, at once with
-``NOTIFY ferrybase_epoch``. While the listening connection is down there is no epoch: every
-request asks the database, as it would with no cache at all.
+``NOTIFY ferrybase_epoch``. The catalog has an epoch of its own, moved only by the
+notification a trigger sends when ``_params`` (the catalog version) changes
+(``m0007_catalog_notify``), so a write load does not make every request read the version.
+While the listening connection is down there is no epoch: every request asks the database,
+as it would with no cache at all.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from ferrybase.core.ports import ChangeSignal, Executor, Json, Params, Row
 from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import POSTGRES
 from ferrybase.store import migrations
-from ferrybase.store.migrations import m0006_feed_order
+from ferrybase.store.migrations import m0006_feed_order, m0007_catalog_notify
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
 _KEY_COLUMNS = re.compile(r"Key \((.+?)\)=")
@@ -90,6 +93,9 @@ _T = TypeVar("_T")
 
 FEED_CHANNEL = m0006_feed_order.FEED_CHANNEL
 """The NOTIFY channel that wakes change-feed tailers (spurious wake-ups are harmless)."""
+
+CATALOG_CHANNEL = m0007_catalog_notify.CATALOG_CHANNEL
+"""The NOTIFY channel of a commit that may have changed the catalog (a trigger sends it)."""
 
 EPOCH_CHANNEL = "ferrybase_epoch"
 """The NOTIFY channel of a write transaction that appends nothing to the change feed."""
@@ -242,6 +248,9 @@ class PostgresStore(_Connection):
     def data_epoch(self) -> int | None:
         return self._epoch.value
 
+    def catalog_epoch(self) -> int | None:
+        return self._epoch.catalog
+
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._url, self._signals)
         self._signals.add(signal)
@@ -259,9 +268,10 @@ class PostgresStore(_Connection):
 
 class _EpochListener:
     """The data epoch of one process (module docstring): a counter that moves with every
-    notification on the two channels, every write this process commits and every
-    :data:`EPOCH_TICK`; ``None`` while the listening connection is down, and moved when it is
-    back (whatever was committed meanwhile went unheard)."""
+    notification, every write this process commits and every :data:`EPOCH_TICK`; and the
+    catalog's, which moves with a catalog notification alone. Both are ``None`` while the
+    listening connection is down, and move when it is back (whatever was committed meanwhile
+    went unheard)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -269,14 +279,20 @@ class _EpochListener:
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self.value: int | None = None
+        self.catalog: int | None = None
 
     def advance(self, *_: Any) -> None:
         self._count += 1
         if self.value is not None:
             self.value = self._count
 
+    def _catalog_changed(self, *_: Any) -> None:
+        self.advance()
+        if self.catalog is not None:
+            self.catalog = self._count
+
     def _lost(self, *_: Any) -> None:
-        self.value = None
+        self.value = self.catalog = None
 
     async def start(self) -> None:
         await self._listen()
@@ -291,6 +307,7 @@ class _EpochListener:
             conn.add_termination_listener(self._lost)
             await conn.add_listener(FEED_CHANNEL, self.advance)
             await conn.add_listener(EPOCH_CHANNEL, self.advance)
+            await conn.add_listener(CATALOG_CHANNEL, self._catalog_changed)
         except (OSError, asyncpg.PostgresError, TimeoutError):
             if conn is not None:
                 conn.terminate()
@@ -301,7 +318,7 @@ class _EpochListener:
             raise
         self._conn = conn
         self._count += 1
-        self.value = self._count
+        self.value = self.catalog = self._count
 
     async def _keep(self) -> None:
         """Move the epoch every tick; check the connection answers; open it again when it
@@ -312,18 +329,18 @@ class _EpochListener:
             self.advance()
             conn = self._conn
             if conn is None or conn.is_closed():
-                self.value, self._conn = None, None
+                self.value = self.catalog = self._conn = None
                 await self._listen()
             elif time.monotonic() - pinged >= EPOCH_PING:
                 pinged = time.monotonic()
                 try:
                     await conn.fetchval("SELECT 1", timeout=5)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                    self.value, self._conn = None, None
+                    self.value = self.catalog = self._conn = None
                     conn.terminate()
 
     async def close(self) -> None:
-        self.value = None
+        self.value = self.catalog = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

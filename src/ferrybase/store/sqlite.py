@@ -344,6 +344,9 @@ class SQLiteStore(_Connection):
     def _forget_epoch(self) -> None:
         self._epoch = None
 
+    def catalog_epoch(self) -> int | None:
+        return self.data_epoch()  # the file tells no table from another
+
     async def change_signal(self) -> ChangeSignal:
         signal = _ChangeSignal(self._connect(), self._signals)
         self._signals.add(signal)

@@ -21,6 +21,7 @@ from ferrybase.store.migrations import (
     m0004_rate_limits,
     m0005_realtime,
     m0006_feed_order,
+    m0007_catalog_notify,
 )
 
 
@@ -37,6 +38,7 @@ MIGRATIONS = (
     Migration("0004_rate_limits", m0004_rate_limits.up),
     Migration("0005_realtime", m0005_realtime.up),
     Migration("0006_feed_order", m0006_feed_order.up),
+    Migration("0007_catalog_notify", m0007_catalog_notify.up),
 )
 
 # Any constant works; it only has to be the same for every Ferrybase process.
