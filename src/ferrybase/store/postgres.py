@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +41,8 @@ from ferrybase.errors import ConflictError, StoreError
 from ferrybase.filter.dialect import POSTGRES
 from ferrybase.store import migrations
 from ferrybase.store.migrations import m0006_feed_order, m0007_catalog_notify
+
+log = logging.getLogger("ferrybase.store")
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
 _KEY_COLUMNS = re.compile(r"Key \((.+?)\)=")
@@ -308,9 +311,10 @@ class _EpochListener:
             await conn.add_listener(FEED_CHANNEL, self.advance)
             await conn.add_listener(EPOCH_CHANNEL, self.advance)
             await conn.add_listener(CATALOG_CHANNEL, self._catalog_changed)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
+        except Exception as exc:  # the database is away, or refuses: no epoch for now
             if conn is not None:
                 conn.terminate()
+            log.warning("data epoch: cannot listen for commits (%s): nothing is remembered", exc)
             return
         except BaseException:  # cancelled half-way (a shutdown)
             if conn is not None:
@@ -335,7 +339,7 @@ class _EpochListener:
                 pinged = time.monotonic()
                 try:
                     await conn.fetchval("SELECT 1", timeout=5)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                except Exception:  # whatever it was, this connection cannot be trusted
                     self.value = self.catalog = self._conn = None
                     conn.terminate()
 
