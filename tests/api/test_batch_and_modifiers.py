@@ -71,6 +71,34 @@ async def test_batch_all_kinds(client: httpx.AsyncClient, su: dict[str, str]) ->
     assert [i["t"] for i in listed["items"]] == ["b1", "b2"]
 
 
+async def test_a_batch_reaches_the_change_feed_in_its_order(
+    client: httpx.AsyncClient, su: dict[str, str], core: Core
+) -> None:
+    """What realtime subscribers get: one event per item, in the batch's order, after any
+    event committed before it (on PostgreSQL the batch's appends go in one round trip)."""
+    await enable_batch(client, su)
+    before = await client.post(URL, json={"id": "before000000001", "t": "x"})
+    assert before.status_code == 200
+    requests = [
+        {"method": "POST", "url": URL, "body": {"id": "batchid00000001", "t": "a"}},
+        {"method": "POST", "url": URL, "body": {"id": "batchid00000002", "t": "b"}},
+        {"method": "PATCH", "url": URL + "/batchid00000001", "body": {"t": "a2"}},
+        {"method": "DELETE", "url": URL + "/batchid00000002"},
+    ]
+    assert (await client.post("/api/batch", json={"requests": requests})).status_code == 200
+    feed = await core.store.fetch_all(
+        'SELECT "recordId", "action" FROM "_changes" WHERE "collectionName" = ? ORDER BY "seq"',
+        ("kitchen",),
+    )
+    assert [(c["recordId"], c["action"]) for c in feed] == [
+        ("before000000001", "create"),
+        ("batchid00000001", "create"),
+        ("batchid00000002", "create"),
+        ("batchid00000001", "update"),
+        ("batchid00000002", "delete"),
+    ]
+
+
 async def test_a_failing_item_rolls_everything_back(
     client: httpx.AsyncClient, su: dict[str, str], core: Core
 ) -> None:

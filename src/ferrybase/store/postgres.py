@@ -175,13 +175,24 @@ class _Connection(Executor):
         """The deferred feed appends, last in the transaction: their trigger takes the feed
         lock (after all the other work, so no lock cycle can form) and holds it through
         COMMIT, so the ``seq`` drawn there comes after every earlier commit's rows are
-        visible (migration ``m0006_feed_order``); it also wakes the listeners. A transaction
-        that wrote but appended nothing wakes them itself."""
+        visible (migration ``m0006_feed_order``); it also wakes the listeners. A batch's
+        appends go in one round trip (``executemany``), so the lock is held for one, not one
+        per record. A transaction that wrote but appended nothing wakes them itself."""
         pending = self._at_commit
         if pending:
-            for sql, params in pending:
-                await self.execute(sql, params)
-            pending.clear()
+            self._at_commit = []
+            start = 0
+            while start < len(pending):  # a run of the same statement (a batch's) at once
+                sql = pending[start][0]
+                end = start + 1
+                while end < len(pending) and pending[end][0] == sql:
+                    end += 1
+                if end - start == 1:
+                    await self.execute(sql, pending[start][1])
+                else:
+                    rows = [params for _, params in pending[start:end]]
+                    await self._write(self._conn.executemany, sql, (rows,))
+                start = end
         elif self.wrote:
             await self._conn.execute(_NOTIFY_EPOCH)
 
