@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from ferrybase.core.app import Core
+from ferrybase.store import postgres
 
 PUBLIC_OR_OWN = "published = true || author = @request.auth.id"
 POSTS: dict[str, Any] = {
@@ -157,6 +160,36 @@ async def test_list_totals_follow_every_change(
         "SET views = 0"
     )
     assert await total() == 0
+
+
+@pytest.fixture
+def no_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's epoch moves only with commits (set before the app starts)."""
+    monkeypatch.setattr(postgres, "EPOCH_TICK", 3600.0)
+
+
+async def test_a_total_that_reads_the_clock_is_never_remembered(
+    no_tick: None, client: httpx.AsyncClient, su: Headers
+) -> None:
+    """Nothing is written between the two lists, only time passes: the total must move."""
+    events = {"name": "events", "fields": [{"name": "at", "type": "date"}], "listRule": ""}
+    assert (await client.post("/api/collections", json=events, headers=su)).status_code == 200
+    soon = datetime.now(UTC) + timedelta(seconds=1.1)
+    at = soon.strftime("%Y-%m-%d %H:%M:%S.") + f"{soon.microsecond // 1000:03d}Z"
+    created = await client.post("/api/collections/events/records", json={"at": at}, headers=su)
+    assert created.status_code == 200, created.text
+    query = {"filter": "at <= strftime('%Y-%m-%d %H:%M:%fZ', 'now')"}
+
+    async def total() -> int:
+        response = await client.get("/api/collections/events/records", params=query)
+        assert response.status_code == 200, response.text
+        value: int = response.json()["totalItems"]
+        return value
+
+    await asyncio.sleep(0.2)  # PostgreSQL: the create's own notification is back
+    assert await total() == 0
+    await asyncio.sleep(1.2)
+    assert await total() == 1
 
 
 @pytest.mark.parametrize(

@@ -503,11 +503,11 @@ class Records:
 _MISMATCH = FieldError("validation_values_mismatch", "Values don't match.")
 
 COUNT_CACHE_SIZE = 256
+"""Most list totals remembered (see :meth:`Records._count`)."""
 
 _VOLATILE = ("strftime", "RANDOM", "now()")
 """Words of a count statement whose answer may move with the clock or chance (not
 remembered)."""
-"""Most list totals remembered (see :meth:`Records._count`)."""
 
 
 async def _no_storage() -> FileStorage:
