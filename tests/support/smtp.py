@@ -7,6 +7,7 @@ import email
 import email.policy
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -62,6 +63,33 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _CountedSMTP(SMTP):
+    """Keeps the inbox's set of open client sessions."""
+
+    def __init__(self, inbox: SmtpInbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox = inbox
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        with self._inbox._lock:
+            self._inbox.sessions.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        with self._inbox._lock:
+            self._inbox.sessions.discard(self)
+        super().connection_lost(error)
+
+
+class _Controller(Controller):
+    def __init__(self, inbox: SmtpInbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox = inbox
+
+    def factory(self) -> SMTP:
+        return _CountedSMTP(self._inbox, self.handler, **self.SMTP_kwargs)
+
+
 class SmtpInbox:
     """The mails the server received, in order (and the sign-ins it saw, when it wants one)."""
 
@@ -73,6 +101,7 @@ class SmtpInbox:
         self.sign_ins: list[tuple[str, bool]] = []
         self._mails: list[ReceivedMail] = []
         self._lock = threading.Lock()
+        self.sessions: set[SMTP] = set()  # open client connections (the server's thread)
 
     def authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
@@ -122,11 +151,27 @@ def running_inbox(credentials: tuple[str, str] | None = None) -> Iterator[SmtpIn
             "auth_required": True,
             "auth_require_tls": False,
         }
-    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port, **options)
+    controller = _Controller(
+        inbox, _Handler(inbox), hostname=inbox.host, port=inbox.port, **options
+    )
     controller.start()
     try:
         yield inbox
     finally:
+        # A mail is in the inbox at DATA, before the client's QUIT: a session still open when
+        # the server's loop stops would leave its socket to the garbage collector (a
+        # ResourceWarning that fails whichever test runs then). Close them on that loop.
+        def hang_up() -> None:
+            for session in list(inbox.sessions):
+                if session.transport is not None:
+                    session.transport.close()
+
+        if inbox.sessions:
+            controller.loop.call_soon_threadsafe(hang_up)
+            deadline = time.monotonic() + 5
+            while inbox.sessions and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.05)  # their handler tasks see the cancellation through
         controller.stop()
 
 
