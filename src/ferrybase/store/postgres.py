@@ -26,10 +26,12 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import asyncpg
@@ -181,18 +183,12 @@ class _Connection(Executor):
         pending = self._at_commit
         if pending:
             self._at_commit = []
-            start = 0
-            while start < len(pending):  # a run of the same statement (a batch's) at once
-                sql = pending[start][0]
-                end = start + 1
-                while end < len(pending) and pending[end][0] == sql:
-                    end += 1
-                if end - start == 1:
-                    await self.execute(sql, pending[start][1])
+            for sql, run in groupby(pending, key=itemgetter(0)):  # a batch's: at once
+                rows = [params for _, params in run]
+                if len(rows) == 1:
+                    await self.execute(sql, rows[0])
                 else:
-                    rows = [params for _, params in pending[start:end]]
                     await self._write(self._conn.executemany, sql, (rows,))
-                start = end
         elif self.wrote:
             await self._conn.execute(_NOTIFY_EPOCH)
 
@@ -280,6 +276,36 @@ class PostgresStore(_Connection):
         await self._pool.close()
 
 
+async def _listening(
+    url: str,
+    channels: Mapping[str, Callable[..., None]],
+    on_lost: Callable[..., None] | None = None,
+) -> asyncpg.Connection:
+    """A connection of its own that ``LISTEN``s on ``channels`` (``on_lost`` called when it
+    ends); one that fails or is cancelled half-way is terminated, never left open."""
+    conn: asyncpg.Connection | None = None
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+        if on_lost is not None:
+            conn.add_termination_listener(on_lost)
+        for channel, callback in channels.items():
+            await conn.add_listener(channel, callback)
+    except BaseException:
+        if conn is not None:
+            conn.terminate()
+        raise
+    return conn
+
+
+async def _hang_up(conn: asyncpg.Connection) -> None:
+    """Close a listening connection; terminated if that fails or is cancelled."""
+    try:
+        await conn.close(timeout=5)
+    except BaseException:  # cancelled (a shutdown) or the server went away
+        conn.terminate()
+        raise
+
+
 class _EpochListener:
     """The data epoch of one process (module docstring): a counter that moves with every
     notification, every write this process commits and every :data:`EPOCH_TICK`; and the
@@ -315,22 +341,16 @@ class _EpochListener:
     async def _listen(self) -> None:
         """Open the listening connection; on failure stay without an epoch (the caller
         tries again)."""
-        conn: asyncpg.Connection | None = None
+        channels = {
+            FEED_CHANNEL: self.advance,
+            EPOCH_CHANNEL: self.advance,
+            CATALOG_CHANNEL: self._catalog_changed,
+        }
         try:
-            conn = await asyncpg.connect(self._url, timeout=5)
-            conn.add_termination_listener(self._lost)
-            await conn.add_listener(FEED_CHANNEL, self.advance)
-            await conn.add_listener(EPOCH_CHANNEL, self.advance)
-            await conn.add_listener(CATALOG_CHANNEL, self._catalog_changed)
+            conn = await _listening(self._url, channels, on_lost=self._lost)
         except Exception as exc:  # the database is away, or refuses: no epoch for now
-            if conn is not None:
-                conn.terminate()
             log.warning("data epoch: cannot listen for commits (%s): nothing is remembered", exc)
             return
-        except BaseException:  # cancelled half-way (a shutdown)
-            if conn is not None:
-                conn.terminate()
-            raise
         self._conn = conn
         self._count += 1
         self.value = self.catalog = self._count
@@ -363,11 +383,7 @@ class _EpochListener:
             self._task = None
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
-                await conn.close(timeout=5)
-            except BaseException:  # cancelled (a shutdown) or the server went away
-                conn.terminate()
-                raise
+            await _hang_up(conn)
 
 
 class _ChangeSignal:
@@ -388,18 +404,10 @@ class _ChangeSignal:
         if self._conn is not None and not self._conn.is_closed():
             return
         self._conn = None
-        conn: asyncpg.Connection | None = None
         try:
-            conn = await asyncpg.connect(self._url, timeout=5)
-            await conn.add_listener(FEED_CHANNEL, self._notified)
+            conn = await _listening(self._url, {FEED_CHANNEL: self._notified})
         except (OSError, asyncpg.PostgresError, TimeoutError):
-            if conn is not None:
-                conn.terminate()
             return  # the database is away: the caller's timeout becomes the poll
-        except BaseException:  # cancelled half-way (a stream ending, a shutdown)
-            if conn is not None:
-                conn.terminate()
-            raise
         if self._closed:  # closed while connecting: nobody would close this one
             conn.terminate()
             return
@@ -419,8 +427,4 @@ class _ChangeSignal:
         self._registry.discard(self)
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
-                await conn.close(timeout=5)
-            except BaseException:  # cancelled (a shutdown) or the server went away
-                conn.terminate()
-                raise
+            await _hang_up(conn)
